@@ -1,0 +1,28 @@
+// swift-tools-version:6.0
+// CaptureGuard links only system C libraries (libv4l2/libv4lconvert and
+// OpenSSL libcrypto); it has no Swift package dependencies by design.
+import PackageDescription
+
+let package = Package(
+    name: "CaptureGuard",
+    products: [
+        .executable(name: "captureguard", targets: ["captureguard"]),
+    ],
+    targets: [
+        .systemLibrary(name: "CV4L2", pkgConfig: "libv4l2", providers: [.apt(["libv4l-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+
+        .target(name: "CaptureModel"),
+        .target(name: "CaptureEngine", dependencies: ["CaptureModel", "CV4L2"]),
+        .target(name: "CaptureFile", dependencies: ["CaptureModel"]),
+        .target(name: "CaptureGuardCLI", dependencies: ["CaptureModel", "CaptureEngine", "CaptureFile"]),
+        .executableTarget(name: "captureguard", dependencies: ["CaptureGuardCLI"]),
+        .executableTarget(name: "convert-bench", dependencies: ["CaptureEngine", "CaptureFile", "CaptureModel"], path: "Tools/bench/convert-bench"),
+
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "CaptureModelTests", dependencies: ["CaptureModel"]),
+        .testTarget(name: "CaptureEngineTests", dependencies: ["CaptureEngine", "CaptureModel", "TestSupport"]),
+        .testTarget(name: "CaptureFileTests", dependencies: ["CaptureFile", "CaptureModel", "TestSupport"]),
+        .testTarget(name: "CaptureGuardCLITests", dependencies: ["CaptureGuardCLI", "CaptureFile", "CaptureModel", "TestSupport"]),
+    ]
+)

@@ -10,9 +10,10 @@ public enum DeviceError: Error, Equatable, Sendable {
     /// The path is not a V4L2 node: a regular file, a directory, or a
     /// character device that answers QUERYCAP with ENOTTY.
     case notV4L2(path: String, reason: String)
-    /// A V4L2 node without single-planar video capture with streaming, such
-    /// as a v4l2loopback with `exclusive_caps=1` and no writer.
-    case cannotCapture(path: String, capabilities: [String])
+    /// A V4L2 node that cannot deliver video now: no single-planar capture
+    /// with streaming (a v4l2loopback with `exclusive_caps=1` and no writer),
+    /// or no capture format yet (the same with `exclusive_caps=0`).
+    case cannotCapture(path: String, reason: String)
     /// EBUSY. `holders` names the other processes that have the node open,
     /// as far as /proc lets this user see.
     case busy(path: String, holders: [DeviceHolder])
@@ -34,8 +35,8 @@ public enum DeviceError: Error, Equatable, Sendable {
             return "\(path): permission denied (add this user to the 'video' group or run as root)"
         case .notV4L2(let path, let reason):
             return "\(path): not a V4L2 device (\(reason))"
-        case .cannotCapture(let path, let capabilities):
-            return "\(path): V4L2 node cannot capture video (capabilities: \(capabilities.joined(separator: ",")))"
+        case .cannotCapture(let path, let reason):
+            return "\(path): V4L2 node cannot capture video (\(reason))"
         case .busy(let path, let holders):
             if holders.isEmpty { return "\(path): device busy (holder not visible to this user)" }
             let names = holders.map { "\($0.command) (pid \($0.pid), \($0.mode.rawValue))" }.joined(separator: ", ")
@@ -49,33 +50,5 @@ public enum DeviceError: Error, Equatable, Sendable {
         case .ioctlFailed(let path, let ioctl, let errno):
             return "\(path): \(ioctl) failed: \(errno)"
         }
-    }
-}
-
-/// Another process that has a device node open.
-public struct DeviceHolder: Hashable, Sendable, Codable {
-    public enum Mode: String, Sendable, Codable {
-        case read = "r"
-        case write = "w"
-        case readWrite = "rw"
-    }
-
-    public var pid: Int32
-    /// `/proc/PID/comm`, e.g. `ffmpeg`.
-    public var command: String
-    public var mode: Mode
-    /// The descriptor number inside that process.
-    public var fd: Int32
-
-    public init(pid: Int32, command: String, mode: Mode, fd: Int32) {
-        self.pid = pid
-        self.command = command
-        self.mode = mode
-        self.fd = fd
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case pid, mode, fd
-        case command = "comm"
     }
 }

@@ -23,7 +23,10 @@ public final class DeviceFrameSource: FrameSource {
     /// - Parameters:
     ///   - pollTimeout: seconds to wait for each frame before `timeout`.
     ///   - snapshot: the device snapshot to embed in `info`.
-    public init(device: VideoDevice, snapshot: DeviceSnapshot, frameInterval: Fraction?, recorder: String, createdAt: String, pollTimeout: Double = 5, bufferCount: UInt32 = 6) throws(DeviceError) {
+    ///   - bufferCount: 8 buffers give the reader 320 ms of slack at 25 fps
+    ///     before the driver has nowhere to put a frame; 6 dropped frames now
+    ///     and then while recording 640x480 YUYV in the TCG test VM.
+    public init(device: VideoDevice, snapshot: DeviceSnapshot, frameInterval: Fraction?, recorder: String, createdAt: String, pollTimeout: Double = 5, bufferCount: UInt32 = 8) throws(DeviceError) {
         self.device = device
         self.pollTimeoutMilliseconds = Int32(max(1, min(pollTimeout * 1000, 600_000)))
         let format = try device.currentFormat()

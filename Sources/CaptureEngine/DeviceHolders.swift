@@ -1,3 +1,4 @@
+import CaptureModel
 import Glibc
 
 /// Finds the processes that have a character device open, by walking

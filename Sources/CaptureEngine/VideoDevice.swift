@@ -21,22 +21,19 @@ public final class VideoDevice {
     let descriptor: V4L2FileDescriptor
 
     /// Opens `path` for inspection: any V4L2 node, including output-only
-    /// and metadata nodes.
+    /// and metadata nodes. libv4l2 is not involved, so what the kernel says
+    /// is exactly what the snapshot holds.
     public convenience init(inspecting path: String) throws(DeviceError) {
-        try self.init(path: path, mode: .raw)
+        try self.init(path: path, mode: .raw, forCapture: false)
     }
 
-    /// Opens `path` for capture, refusing a node without video capture and
-    /// streaming (for example an output-only loopback).
+    /// Opens `path` for capture through libv4l2, refusing a node without
+    /// video capture and streaming (for example an output-only loopback).
     public static func openForCapture(_ path: String, mode: Mode) throws(DeviceError) -> VideoDevice {
-        let device = try VideoDevice(path: path, mode: mode)
-        guard device.capability.canCaptureVideo else {
-            throw .cannotCapture(path: path, capabilities: device.capability.nodeCapabilities.names)
-        }
-        return device
+        try VideoDevice(path: path, mode: mode, forCapture: true)
     }
 
-    init(path: String, mode: Mode) throws(DeviceError) {
+    init(path: String, mode: Mode, forCapture: Bool) throws(DeviceError) {
         self.path = path
         self.mode = mode
         var info = stat()
@@ -65,8 +62,21 @@ public final class VideoDevice {
         case .success(let cap):
             capability = cap
         }
-        // Hand the descriptor to libv4l2; for nodes it does not manage (no
-        // capture capability) it returns the same descriptor unmanaged.
+        guard forCapture else {
+            // Not handed to libv4l2; `v4l2_ioctl` passes straight through.
+            descriptor = plain
+            return
+        }
+        guard capability.canCaptureVideo else {
+            close(fd)
+            throw .cannotCapture(path: path, reason: "capabilities: " + capability.nodeCapabilities.names.joined(separator: ","))
+        }
+        // libv4l2 reads the current format when it takes the descriptor; a
+        // node with no format yet (a loopback nobody writes to) fails there.
+        if case .failure(let error) = plain.getFormat() {
+            close(fd)
+            throw .cannotCapture(path: path, reason: "no capture format yet, VIDIOC_G_FMT: \(error.name); is anything producing frames?")
+        }
         let flags: Int32 = mode == .raw ? V4L2_DISABLE_CONVERSION : 0
         let managed = v4l2_fd_open(fd, flags)
         guard managed >= 0 else {
@@ -130,7 +140,7 @@ public final class VideoDevice {
         return DeviceSnapshot(
             node: path, querycap: capability, formats: formats, currentFormat: currentFormat,
             streamParameters: parameters, controls: enumerateControls(notes: &notes),
-            inputs: enumerateInputs(notes: &notes), notes: notes)
+            inputs: enumerateInputs(notes: &notes), openers: DeviceHolders.holders(of: path), notes: notes)
     }
 
     /// Bounds every enumeration loop: a buggy driver that never returns

@@ -102,19 +102,50 @@ public enum CaptureJSON {
 /// CRC-32 (IEEE 802.3, the zlib/PNG polynomial) over record bytes. It only
 /// detects accidental damage such as a torn write or a flipped bit; the
 /// attestation issue signs captures with OpenSSL.
+///
+/// Slicing-by-8 (eight derived tables, eight bytes per step): a 640x480 YUYV
+/// frame is checksummed once per frame while recording, and the bytewise
+/// loop cost the recorder frames at 25 fps in the TCG test VM.
 struct CRC32 {
-    private static let table: [UInt32] = (0..<256).map { index in
-        var value = UInt32(index)
-        for _ in 0..<8 { value = value & 1 != 0 ? 0xEDB8_8320 ^ (value >> 1) : value >> 1 }
-        return value
-    }
+    /// tables[0] is the classic bytewise table; tables[k][i] advances
+    /// tables[k-1][i] by one more zero byte.
+    private static let tables: [UInt32] = {
+        var tables = [UInt32](repeating: 0, count: 8 * 256)
+        for index in 0..<256 {
+            var value = UInt32(index)
+            for _ in 0..<8 { value = value & 1 != 0 ? 0xEDB8_8320 ^ (value >> 1) : value >> 1 }
+            tables[index] = value
+        }
+        for slice in 1..<8 {
+            for index in 0..<256 {
+                let previous = tables[(slice - 1) * 256 + index]
+                tables[slice * 256 + index] = (previous >> 8) ^ tables[Int(previous & 0xff)]
+            }
+        }
+        return tables
+    }()
 
     private(set) var value: UInt32 = 0xFFFF_FFFF
 
     mutating func update(_ bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress else { return }
         var crc = value
-        Self.table.withUnsafeBufferPointer { table in
-            for byte in bytes { crc = table[Int((crc ^ UInt32(byte)) & 0xff)] ^ (crc >> 8) }
+        var offset = 0
+        let count = bytes.count
+        Self.tables.withUnsafeBufferPointer { t in
+            while count - offset >= 8 {
+                let low = UInt32(littleEndian: (base + offset).loadUnaligned(as: UInt32.self)) ^ crc
+                let high = UInt32(littleEndian: (base + offset + 4).loadUnaligned(as: UInt32.self))
+                crc = t[7 * 256 + Int(low & 0xff)] ^ t[6 * 256 + Int((low >> 8) & 0xff)]
+                    ^ t[5 * 256 + Int((low >> 16) & 0xff)] ^ t[4 * 256 + Int(low >> 24)]
+                    ^ t[3 * 256 + Int(high & 0xff)] ^ t[2 * 256 + Int((high >> 8) & 0xff)]
+                    ^ t[1 * 256 + Int((high >> 16) & 0xff)] ^ t[Int(high >> 24)]
+                offset += 8
+            }
+            while offset < count {
+                crc = t[Int((crc ^ UInt32(bytes[offset])) & 0xff)] ^ (crc >> 8)
+                offset += 1
+            }
         }
         value = crc
     }

@@ -39,7 +39,7 @@ public enum ExitCode: Int32, CaseIterable, Sendable {
         case .notFound: return "device or file not found"
         case .permissionDenied: return "permission denied"
         case .notV4L2: return "not a V4L2 device (regular file, directory, or a character device without VIDIOC_QUERYCAP)"
-        case .cannotCapture: return "V4L2 node without video capture (for example an output-only loopback); capture commands only"
+        case .cannotCapture: return "V4L2 node that cannot capture video now (no capture capability, or no capture format yet); capture commands only"
         case .deviceBusy: return "device busy; the message names the holding process where /proc shows it"
         case .deviceLost: return "device lost mid-stream (unplugged); frames recorded before it are kept"
         case .timeout: return "no frame within the poll timeout; frames recorded before it are kept"

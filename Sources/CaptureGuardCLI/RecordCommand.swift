@@ -84,6 +84,8 @@ enum RecordCommand {
             throw CommandFailure(error)
         }
         let stopSignals = StopSignals()
+        // Keep SIGINT/SIGTERM blocked until the end record is on disk.
+        defer { withExtendedLifetime(stopSignals) {} }
         var progress = RecordingProgress(console: console, seconds: seconds)
         let started = monotonicNanoseconds()
         let deadline = started + Int64(seconds * 1e9)
@@ -223,33 +225,46 @@ struct RecordingProgress {
 /// arrived, so the loop can close the capture file cleanly. Polling the
 /// pending set needs no signal handler and no global state.
 final class StopSignals {
-    private var previous = sigset_t()
+    private static let signals = [SIGINT, SIGTERM]
+    private var previousMask = sigset_t()
+    private var previousActions: [sigaction] = []
 
     init() {
-        var blocked = sigset_t()
-        sigemptyset(&blocked)
-        sigaddset(&blocked, SIGINT)
-        sigaddset(&blocked, SIGTERM)
-        pthread_sigmask(SIG_BLOCK, &blocked, &previous)
+        // A shell starts background jobs with SIGINT ignored, and an ignored
+        // signal is discarded rather than left pending: restore the default
+        // action (it never runs while the signal is blocked).
+        for signal in Self.signals {
+            var action = sigaction()
+            var old = sigaction()
+            action.__sigaction_handler.sa_handler = SIG_DFL
+            sigemptyset(&action.sa_mask)
+            sigaction(signal, &action, &old)
+            previousActions.append(old)
+        }
+        var blocked = Self.set()
+        pthread_sigmask(SIG_BLOCK, &blocked, &previousMask)
     }
 
     deinit {
         // Consume a pending stop so unblocking does not kill the process
         // after the file was closed cleanly.
-        if pending {
-            var set = sigset_t()
-            sigemptyset(&set)
-            sigaddset(&set, SIGINT)
-            sigaddset(&set, SIGTERM)
-            var zero = timespec(tv_sec: 0, tv_nsec: 0)
-            while sigtimedwait(&set, nil, &zero) > 0 {}
-        }
-        pthread_sigmask(SIG_SETMASK, &previous, nil)
+        var set = Self.set()
+        var zero = timespec(tv_sec: 0, tv_nsec: 0)
+        while pending, sigtimedwait(&set, nil, &zero) > 0 {}
+        pthread_sigmask(SIG_SETMASK, &previousMask, nil)
+        for (signal, var action) in zip(Self.signals, previousActions) { sigaction(signal, &action, nil) }
     }
 
     var pending: Bool {
         var set = sigset_t()
         sigpending(&set)
-        return sigismember(&set, SIGINT) == 1 || sigismember(&set, SIGTERM) == 1
+        return Self.signals.contains { sigismember(&set, $0) == 1 }
+    }
+
+    private static func set() -> sigset_t {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for signal in signals { sigaddset(&set, signal) }
+        return set
     }
 }

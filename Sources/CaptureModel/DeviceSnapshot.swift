@@ -13,12 +13,15 @@ public struct DeviceSnapshot: Hashable, Sendable, Codable {
     public var streamParameters: StreamParameters?
     public var controls: [ControlDescription]
     public var inputs: [InputDescription]
+    /// Other processes that had the node open when the snapshot was taken,
+    /// as far as /proc shows them to this user.
+    public var openers: [DeviceHolder]
     /// Ioctls that failed while reading the device, e.g. `VIDIOC_G_FMT: EINVAL`.
     /// An output-only loopback node has no capture format; that is a fact
     /// about the device, not an error of the snapshot.
     public var notes: [String]
 
-    public init(node: String, querycap: QueryCapability, formats: [FormatDescription], currentFormat: FrameFormat?, streamParameters: StreamParameters?, controls: [ControlDescription], inputs: [InputDescription], notes: [String]) {
+    public init(node: String, querycap: QueryCapability, formats: [FormatDescription], currentFormat: FrameFormat?, streamParameters: StreamParameters?, controls: [ControlDescription], inputs: [InputDescription], openers: [DeviceHolder], notes: [String]) {
         self.node = node
         self.querycap = querycap
         self.formats = formats
@@ -26,13 +29,30 @@ public struct DeviceSnapshot: Hashable, Sendable, Codable {
         self.streamParameters = streamParameters
         self.controls = controls
         self.inputs = inputs
+        self.openers = openers
         self.notes = notes
     }
 
     enum CodingKeys: String, CodingKey {
-        case schema, node, querycap, formats, controls, inputs, notes
+        case schema, node, querycap, formats, controls, inputs, openers, notes
         case currentFormat = "current_format"
         case streamParameters = "stream_parameters"
+    }
+
+    /// Keys added after the first captures were recorded (`openers`) are
+    /// optional on read, so older capture files stay readable.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        schema = try c.decode(String.self, forKey: .schema)
+        node = try c.decode(String.self, forKey: .node)
+        querycap = try c.decode(QueryCapability.self, forKey: .querycap)
+        formats = try c.decode([FormatDescription].self, forKey: .formats)
+        currentFormat = try c.decodeIfPresent(FrameFormat.self, forKey: .currentFormat)
+        streamParameters = try c.decodeIfPresent(StreamParameters.self, forKey: .streamParameters)
+        controls = try c.decode([ControlDescription].self, forKey: .controls)
+        inputs = try c.decode([InputDescription].self, forKey: .inputs)
+        openers = try c.decodeIfPresent([DeviceHolder].self, forKey: .openers) ?? []
+        notes = try c.decodeIfPresent([String].self, forKey: .notes) ?? []
     }
 }
 
@@ -306,5 +326,35 @@ public struct InputDescription: Hashable, Sendable, Codable {
         self.type = type
         self.status = status
         self.capabilities = capabilities
+    }
+}
+
+/// Another process that has a device node open. A second process holding
+/// a capture node for writing is the classic injection (v4l2loopback fed by
+/// ffmpeg or OBS).
+public struct DeviceHolder: Hashable, Sendable, Codable {
+    public enum Mode: String, Sendable, Codable {
+        case read = "r"
+        case write = "w"
+        case readWrite = "rw"
+    }
+
+    public var pid: Int32
+    /// `/proc/PID/comm`, e.g. `ffmpeg`.
+    public var command: String
+    public var mode: Mode
+    /// The descriptor number inside that process.
+    public var fd: Int32
+
+    public init(pid: Int32, command: String, mode: Mode, fd: Int32) {
+        self.pid = pid
+        self.command = command
+        self.mode = mode
+        self.fd = fd
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case pid, mode, fd
+        case command = "comm"
     }
 }

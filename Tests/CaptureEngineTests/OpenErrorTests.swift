@@ -39,7 +39,7 @@ final class OpenErrorTests: XCTestCase {
         XCTAssertEqual(DeviceError.busy(path: "/dev/video0", holders: [holder]).message,
                        "/dev/video0: device busy, held by ffmpeg (pid 4242, rw)")
         XCTAssertTrue(DeviceError.permissionDenied(path: "/dev/video0").message.contains("video"))
-        XCTAssertTrue(DeviceError.cannotCapture(path: "/dev/video10", capabilities: ["video_output"]).message.contains("video_output"))
+        XCTAssertEqual(DeviceError.cannotCapture(path: "/dev/video10", reason: "capabilities: video_output").message, "/dev/video10: V4L2 node cannot capture video (capabilities: video_output)")
     }
 }
 

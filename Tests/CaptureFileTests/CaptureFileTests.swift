@@ -20,7 +20,8 @@ func deviceInfo(format: FrameFormat) -> CaptureInfo {
                               capabilities: Capabilities(rawValue: 0x9dbf_0df7), deviceCaps: Capabilities(rawValue: 0x0523_0005))
     let snapshot = DeviceSnapshot(node: "/dev/video0", querycap: cap, formats: [], currentFormat: format,
                                   streamParameters: StreamParameters(supportsFrameInterval: true, timePerFrame: Fraction(1, 25), readBuffers: 0),
-                                  controls: [], inputs: [InputDescription(index: 0, name: "Webcam 0", type: 2, status: 0, capabilities: 0)], notes: [])
+                                  controls: [], inputs: [InputDescription(index: 0, name: "Webcam 0", type: 2, status: 0, capabilities: 0)],
+                                  openers: [DeviceHolder(pid: 77, command: "ffmpeg", mode: .readWrite, fd: 3)], notes: [])
     return CaptureInfo(sourceKind: .v4l2, sourcePath: "/dev/video0", mode: .raw, timing: .kernel, format: format,
                        frameInterval: Fraction(1, 25), device: snapshot, recorder: "captureguard test", createdAt: "2026-11-27T00:00:00Z")
 }
@@ -183,5 +184,28 @@ final class CaptureFileRecoveryTests: XCTestCase {
         XCTAssertThrowsError(try CaptureFileReader(path: directory + "/missing.cgcap")) { error in
             XCTAssertEqual(error as? CaptureFileError, .notFound(path: directory + "/missing.cgcap"))
         }
+    }
+}
+
+final class ChecksumTests: XCTestCase {
+    func testCRC32MatchesZlibCheckValues() throws {
+        // The standard check value of CRC-32/ISO-HDLC, and values computed
+        // with Python's zlib.crc32 for lengths that exercise the 8-byte
+        // stride and the byte tail.
+        XCTAssertEqual(CRC32.of(Array("123456789".utf8)), 0xCBF4_3926)
+        XCTAssertEqual(CRC32.of([]), 0)
+        let bytes = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) }
+        XCTAssertEqual(CRC32.of(Array(bytes.prefix(13))), try zlibCRC(Array(bytes.prefix(13))))
+        XCTAssertEqual(CRC32.of(bytes), try zlibCRC(bytes))
+        var split = CRC32()
+        split.update(Array(bytes.prefix(333)))
+        split.update(Array(bytes.dropFirst(333)))
+        XCTAssertEqual(split.checksum, CRC32.of(bytes), "incremental updates equal one pass")
+    }
+
+    private func zlibCRC(_ bytes: [UInt8]) throws -> UInt32 {
+        let hex = bytes.map { String(format: "%02x", $0) }.joined()
+        let result = try runTool("python3", ["-c", "import zlib,sys; print(zlib.crc32(bytes.fromhex(sys.argv[1])))", hex])
+        return try XCTUnwrap(UInt32(String(decoding: result.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
     }
 }

@@ -1,0 +1,64 @@
+"""v4l2loopback fed by ffmpeg: the three red-team scenarios in
+Tools/vm/scenarios, run as-is, with the agent's observations checked."""
+import json, os, subprocess
+from vmtest import Suite, agent, run
+
+s = Suite("loopback")
+
+
+def scenario(script, out):
+    result = subprocess.run(["bash", f"Tools/vm/scenarios/{script}"], env=dict(os.environ, SCENARIO_OUT=out),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600)
+    print(result.stdout, flush=True)
+
+    def load(name):
+        try:
+            with open(os.path.join(out, name)) as f:
+                return json.load(f)
+        except (OSError, ValueError):
+            return {}
+
+    def text(name):
+        try:
+            with open(os.path.join(out, name)) as f:
+                return f.read().strip()
+        except OSError:
+            return ""
+    return load, text
+
+
+cases = [
+    ("01-loopback-testsrc.sh", "Dummy video device (0x0000)", False, (640, 480)),
+    ("02-obs-virtual-camera.sh", "OBS Virtual Camera", True, (640, 480)),
+    ("03-replay-as-c920.sh", "HD Pro Webcam C920", True, (320, 180)),
+]
+for script, card, exclusive, (width, height) in cases:
+    out = f"/tmp/out-{script[:2]}"
+    load, text = scenario(script, out)
+    tag = script[:-3]
+    before, after, record, replay = load("inspect-before.json"), load("inspect.json"), load("record.json"), load("replay.json")
+    caps_before = before.get("querycap", {}).get("device_cap_names", [])
+    caps_after = after.get("querycap", {}).get("device_cap_names", [])
+    s.check(f"{tag}: inspect sees driver 'v4l2 loopback' labelled '{card}'",
+            after.get("querycap", {}).get("driver") == "v4l2 loopback" and after.get("querycap", {}).get("card") == card, after.get("querycap"))
+    if exclusive:
+        s.check(f"{tag}: before the writer the node is output-only and record exits 6",
+                "video_output" in caps_before and "video_capture" not in caps_before and text("record-before.rc") == "6", (caps_before, text("record-before.err")))
+        s.check(f"{tag}: with the writer the node is capture-only", "video_capture" in caps_after and "video_output" not in caps_after, caps_after)
+    else:
+        s.check(f"{tag}: before the writer record exits 6 (no capture format yet)",
+                text("record-before.rc") == "6" and "no capture format" in text("record-before.err"), text("record-before.err"))
+        s.check(f"{tag}: the node is capture and output at once", "video_capture" in caps_after and "video_output" in caps_after, caps_after)
+    writer = int(text("writer.pid") or 0)
+    openers = after.get("openers", [])
+    s.check(f"{tag}: inspect shows the ffmpeg writer among the openers",
+            any(o["pid"] == writer and o["comm"] == "ffmpeg" and o["mode"] in ("w", "rw") for o in openers), (writer, openers))
+    s.check(f"{tag}: the agent records the injected frames",
+            text("record.rc") == "0" and record.get("frames", 0) >= 30 and record.get("format", {}).get("width") == width
+            and record.get("format", {}).get("height") == height, (text("record.rc"), text("record.err"), record.get("frames")))
+    device = replay.get("info", {}).get("device") or {}
+    s.check(f"{tag}: the capture's own device snapshot names the writer too",
+            any(o["pid"] == writer and o["comm"] == "ffmpeg" for o in device.get("openers", [])), device.get("openers"))
+    s.check(f"{tag}: the capture reads back complete", replay.get("summary", {}).get("integrity") == "complete", replay.get("summary"))
+    s.check(f"{tag}: module unloaded afterwards", not os.path.exists("/dev/video10"))
+s.finish()

@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""An independent reader of CaptureGuard's .cgcap format (README, "Capture file
+format"), written from the specification rather than from the Swift code, so
+tests can check that the two agree. Also handy for red teams.
+
+Usage:
+  cgcap.py info FILE              header, trailer and integrity as JSON
+  cgcap.py frames FILE            per-frame metadata as JSON lines
+  cgcap.py payloads FILE OUT      write every payload, concatenated, to OUT
+"""
+import json, struct, sys, zlib
+
+MAGIC = b"CGCAP\r\n\x1a"
+UNKNOWN = -(2 ** 63)
+
+
+def read(path):
+    """Returns (header, frames, trailer, integrity); frames are (meta, payload)."""
+    data = open(path, "rb").read()
+    if data[:8] != MAGIC:
+        raise ValueError("not a CaptureGuard capture")
+    version, _, length, crc = struct.unpack_from("<HHII", data, 8)
+    if version != 1:
+        raise ValueError(f"version {version}")
+    header_bytes = data[20:20 + length]
+    if len(header_bytes) != length or zlib.crc32(header_bytes) != crc:
+        raise ValueError("corrupt header")
+    header = json.loads(header_bytes)
+    frames, trailer, integrity = [], None, "truncated"
+    pos = 20 + length
+    while pos < len(data):
+        tag = data[pos:pos + 4]
+        if tag == b"END!":
+            if pos + 8 > len(data):
+                break
+            (n,) = struct.unpack_from("<I", data, pos + 4)
+            body = data[pos:pos + 8 + n]
+            if len(data) < pos + 12 + n:
+                break
+            (crc,) = struct.unpack_from("<I", data, pos + 8 + n)
+            if zlib.crc32(body) != crc:
+                integrity = "damaged"
+                break
+            trailer = json.loads(data[pos + 8:pos + 8 + n])
+            integrity = "complete"
+            break
+        if tag != b"FRME":
+            integrity = "damaged"
+            break
+        if pos + 40 > len(data):
+            break
+        length, seq, flags, ts, host, used, field = struct.unpack_from("<IIIqqII", data, pos + 4)
+        end = pos + 40 + length + 4
+        if end > len(data):
+            break
+        (crc,) = struct.unpack_from("<I", data, pos + 40 + length)
+        if zlib.crc32(data[pos:pos + 40 + length]) != crc:
+            integrity = "damaged"
+            break
+        meta = {"index": len(frames), "sequence": seq, "flags": flags,
+                "timestamp_ns": None if ts == UNKNOWN else ts,
+                "host_monotonic_ns": None if host == UNKNOWN else host,
+                "bytesused": used, "field": field}
+        frames.append((meta, data[pos + 40:pos + 40 + length]))
+        pos = end
+    return header, frames, trailer, integrity
+
+
+def main(argv):
+    if len(argv) < 3 or argv[1] not in ("info", "frames", "payloads"):
+        sys.exit(__doc__)
+    header, frames, trailer, integrity = read(argv[2])
+    if argv[1] == "info":
+        print(json.dumps({"header": header, "trailer": trailer, "integrity": integrity, "frames": len(frames)}, indent=2))
+    elif argv[1] == "frames":
+        for meta, _ in frames:
+            print(json.dumps(meta))
+    else:
+        with open(argv[3], "wb") as out:
+            for _, payload in frames:
+                out.write(payload)
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -1,0 +1,47 @@
+#!/usr/bin/env python3
+"""Prints what the agent observed in one scenario run (the files scenario_run
+leaves in its output directory)."""
+import json, os, sys
+
+out = sys.argv[1]
+
+
+def load(name):
+    try:
+        with open(os.path.join(out, name)) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def text(name):
+    try:
+        with open(os.path.join(out, name)) as f:
+            return f.read().strip()
+    except OSError:
+        return ""
+
+
+before, after, record, replay = load("inspect-before.json"), load("inspect.json"), load("record.json"), load("replay.json")
+print(f"scenario: {text('name')}")
+for label, snap in (("before the writer", before), ("with the writer", after)):
+    if not snap:
+        print(f"  {label}: inspect failed: {text('inspect-before.err' if snap is before else 'inspect.err')}")
+        continue
+    q = snap["querycap"]
+    print(f"  {label}: driver='{q['driver']}' card='{q['card']}' bus='{q['bus_info']}' "
+          f"node caps={','.join(q['device_cap_names'])} formats={[f['fourcc'] for f in snap['formats']]}")
+    for o in snap["openers"]:
+        print(f"    opener: {o['comm']} (pid {o['pid']}, {o['mode']})")
+print(f"  record before the writer: exit {text('record-before.rc')} {text('record-before.err')}")
+print(f"  writer ready: {text('writer.ready') == '1'} (sysfs format {text('sysfs-format')!r})")
+if record:
+    print(f"  record: exit {text('record.rc')}, {record['frames']} frames {record['format']['fourcc']} "
+          f"{record['format']['width']}x{record['format']['height']}, {record['drops']} sequence gaps, "
+          f"{record['measured_fps']:.2f} fps by arrival")
+else:
+    print(f"  record: exit {text('record.rc')}: {text('record.err')}")
+if replay and replay["frames"]:
+    types = sorted({f["timestamp_type"] for f in replay["frames"]})
+    print(f"  timestamp types: {types}; first sequences {[f['sequence'] for f in replay['frames'][:4]]}")
+print("  verdict: none - this agent version has no capture-path, forensics or PAD analysers yet")

@@ -15,7 +15,9 @@ let package = Package(
         .target(name: "CaptureModel"),
         .target(name: "CaptureEngine", dependencies: ["CaptureModel", "CV4L2"]),
         .target(name: "CaptureFile", dependencies: ["CaptureModel"]),
-        .target(name: "CaptureGuardCLI", dependencies: ["CaptureModel", "CaptureEngine", "CaptureFile"]),
+        .target(name: "CaptureCrypto", dependencies: ["COpenSSL"]),
+        .target(name: "CapturePath", dependencies: ["CaptureModel", "CaptureCrypto"]),
+        .target(name: "CaptureGuardCLI", dependencies: ["CaptureModel", "CaptureEngine", "CaptureFile", "CapturePath"]),
         .executableTarget(name: "captureguard", dependencies: ["CaptureGuardCLI"]),
         .executableTarget(name: "convert-bench", dependencies: ["CaptureEngine", "CaptureFile", "CaptureModel"], path: "Tools/bench/convert-bench"),
 
@@ -23,6 +25,7 @@ let package = Package(
         .testTarget(name: "CaptureModelTests", dependencies: ["CaptureModel"]),
         .testTarget(name: "CaptureEngineTests", dependencies: ["CaptureEngine", "CaptureModel", "TestSupport"]),
         .testTarget(name: "CaptureFileTests", dependencies: ["CaptureFile", "CaptureModel", "TestSupport"]),
+        .testTarget(name: "CapturePathTests", dependencies: ["CapturePath", "CaptureModel", "CaptureCrypto", "TestSupport"]),
         .testTarget(name: "CaptureGuardCLITests", dependencies: ["CaptureGuardCLI", "CaptureFile", "CaptureModel", "TestSupport"]),
     ]
 )

@@ -22,18 +22,18 @@ public final class DeviceFrameSource: FrameSource {
     /// Starts streaming `device` in its negotiated format.
     /// - Parameters:
     ///   - pollTimeout: seconds to wait for each frame before `timeout`.
-    ///   - snapshot: the device snapshot to embed in `info`.
+    ///   - fingerprint: the device fingerprint to embed in `info`.
     ///   - bufferCount: 8 buffers give the reader 320 ms of slack at 25 fps
     ///     before the driver has nowhere to put a frame; 6 dropped frames now
     ///     and then while recording 640x480 YUYV in the TCG test VM.
-    public init(device: VideoDevice, snapshot: DeviceSnapshot, frameInterval: Fraction?, recorder: String, createdAt: String, pollTimeout: Double = 5, bufferCount: UInt32 = 8) throws(DeviceError) {
+    public init(device: VideoDevice, fingerprint: DeviceFingerprint, frameInterval: Fraction?, recorder: String, createdAt: String, pollTimeout: Double = 5, bufferCount: UInt32 = 8) throws(DeviceError) {
         self.device = device
         self.pollTimeoutMilliseconds = Int32(max(1, min(pollTimeout * 1000, 600_000)))
         let format = try device.currentFormat()
         self.format = format
         self.info = CaptureInfo(
             sourceKind: .v4l2, sourcePath: device.path, mode: device.mode == .raw ? .raw : .converted,
-            timing: .kernel, format: format, frameInterval: frameInterval, device: snapshot,
+            timing: .kernel, format: format, frameInterval: frameInterval, device: fingerprint,
             recorder: recorder, createdAt: createdAt)
         try start(bufferCount: max(bufferCount, Self.minimumBuffers))
     }

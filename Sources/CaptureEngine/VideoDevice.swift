@@ -22,7 +22,7 @@ public final class VideoDevice {
 
     /// Opens `path` for inspection: any V4L2 node, including output-only
     /// and metadata nodes. libv4l2 is not involved, so what the kernel says
-    /// is exactly what the snapshot holds.
+    /// is exactly what the fingerprint holds.
     public convenience init(inspecting path: String) throws(DeviceError) {
         try self.init(path: path, mode: .raw, forCapture: false)
     }
@@ -109,10 +109,24 @@ public final class VideoDevice {
 
     // MARK: - Reading the device
 
-    /// Everything the node says about itself. Ioctls a node does not support
-    /// (an output-only node has no capture format) are listed in `notes`
-    /// rather than failing the snapshot.
-    public func snapshot() -> DeviceSnapshot {
+    /// The node's fingerprint: everything it says about itself plus where it
+    /// hangs in sysfs, its siblings, the kernel modules, the other openers
+    /// and the agent's integrity. Ioctls a node does not support (an
+    /// output-only node has no capture format) are listed in `notes` rather
+    /// than failing.
+    public func fingerprint(probe: HostProbe = HostProbe(), environment: [String: String], collectedAt: String?) -> DeviceFingerprint {
+        var fingerprint = v4l2Fingerprint()
+        fingerprint.source = "live"
+        fingerprint.collectedAt = collectedAt
+        fingerprint.sysfs = probe.placement(forNode: path)
+        fingerprint.siblings = probe.siblings(ofNode: path)
+        fingerprint.modules = probe.modules()
+        fingerprint.integrity = probe.integrity(environment: environment)
+        return fingerprint
+    }
+
+    /// What the node says about itself through V4L2, and who holds it.
+    func v4l2Fingerprint() -> DeviceFingerprint {
         var notes: [String] = []
         let caps = capability.nodeCapabilities
         let bufferType: BufferType? =
@@ -137,7 +151,7 @@ public final class VideoDevice {
             case .failure(let error): notes.append("VIDIOC_G_PARM: \(error.name)")
             }
         }
-        return DeviceSnapshot(
+        return DeviceFingerprint(
             node: path, querycap: capability, formats: formats, currentFormat: currentFormat,
             streamParameters: parameters, controls: enumerateControls(notes: &notes),
             inputs: enumerateInputs(notes: &notes), openers: DeviceHolders.holders(of: path), notes: notes)

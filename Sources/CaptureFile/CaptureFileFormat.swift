@@ -2,7 +2,7 @@
 // the Y4M and MJPEG bridges that turn any video into a capture and back.
 //
 // A capture file is append-only while recording: a fixed preamble and a JSON
-// header (device snapshot, negotiated format, frame interval), then one
+// header (device fingerprint, negotiated format, frame interval), then one
 // self-checking record per frame with the kernel metadata and the payload
 // exactly as delivered, then an end record. A recorder that is killed loses
 // at most the frame it was writing; the reader recovers every whole frame.
@@ -18,7 +18,7 @@ enum CaptureFileLayout {
     static let version: UInt16 = 1
     /// magic(8) version(2) reserved(2) header_length(4) header_crc32(4)
     static let preambleSize = 20
-    /// Bounds a header a reader will allocate for: a real device snapshot
+    /// Bounds a header a reader will allocate for: a real device fingerprint
     /// is tens of KiB (vivid's, the largest seen, is about 60 KiB).
     static let maximumHeaderSize = 16 << 20
     static let frameTag: [UInt8] = Array("FRME".utf8)

@@ -1,3 +1,4 @@
+import CaptureEngine
 import CaptureFile
 import CaptureModel
 import Foundation
@@ -42,8 +43,8 @@ public enum CommandLineTool {
     static var recorder: String { "captureguard \(version)" }
 
     static let commands: [Command] = [
-        DeviceCommands.devices, DeviceCommands.inspect, RecordCommand.command, FileCommands.replay,
-        FileCommands.importY4M, FileCommands.importMJPEG, FileCommands.exportY4M,
+        DeviceCommands.devices, DeviceCommands.inspect, PathCommands.assessPath, PathCommands.enrollPath,
+        RecordCommand.command, FileCommands.replay, FileCommands.importY4M, FileCommands.importMJPEG, FileCommands.exportY4M,
     ]
 
     /// Runs one invocation (arguments without the program name) and returns
@@ -107,6 +108,11 @@ public enum CommandLineTool {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return formatter.string(from: Date())
+    }
+
+    /// A live device's full fingerprint, read now.
+    static func fingerprint(of device: VideoDevice) -> DeviceFingerprint {
+        device.fingerprint(environment: ProcessInfo.processInfo.environment, collectedAt: timestamp())
     }
 
     /// Encodes a value as pretty JSON for stdout.

@@ -50,16 +50,19 @@ enum DeviceCommands {
 
     static let inspect = Command(
         name: "inspect",
-        summary: "print everything a device (or a capture file's header) says, as JSON",
+        summary: "print a device's capture-path fingerprint (or a capture file's header) as JSON",
         help: """
         Usage: captureguard inspect DEVICE|CAPTURE [--json]
 
-        For a V4L2 node (any node, including output-only and metadata nodes):
-        QUERYCAP, formats with sizes and intervals (emulated/compressed flags),
-        the current format and stream parameters, every control from
-        VIDIOC_QUERY_EXT_CTRL, and inputs. The node is opened raw, so libv4l
-        adds no emulated formats. For a capture file: its header (source,
-        format, interval, timing, and the device snapshot taken when recording).
+        For a V4L2 node (any node, including output-only and metadata nodes), the
+        captureguard.fingerprint/1 document: QUERYCAP, formats with sizes and
+        intervals (emulated/compressed flags), the current format and stream
+        parameters, every control from VIDIOC_QUERY_EXT_CTRL, inputs, the sysfs
+        placement (bus, bound driver, USB descriptor), sibling nodes, loaded
+        kernel modules, other processes holding the node, and the agent's
+        integrity (LD_PRELOAD, libv4l plugins). The node is opened without
+        libv4l, so no emulated formats appear. For a capture file: its header (source,
+        format, interval, timing, and the device fingerprint taken when recording).
 
         Output is always JSON; --json is accepted for symmetry.
 
@@ -79,7 +82,7 @@ enum DeviceCommands {
             }
             let device: VideoDevice
             do { device = try VideoDevice(inspecting: path) } catch { throw CommandFailure(error) }
-            console.out(try CommandLineTool.json(device.snapshot()))
+            console.out(try CommandLineTool.json(CommandLineTool.fingerprint(of: device)))
             return .success
         })
 }

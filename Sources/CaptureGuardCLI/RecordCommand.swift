@@ -71,7 +71,7 @@ enum RecordCommand {
             _ = try device.negotiateFormat(pixelFormat: pixelFormat, width: size?.0, height: size?.1)
             let interval = try device.negotiateFrameRate(fps)
             source = try DeviceFrameSource(
-                device: device, snapshot: device.snapshot(), frameInterval: interval,
+                device: device, fingerprint: CommandLineTool.fingerprint(of: device), frameInterval: interval,
                 recorder: CommandLineTool.recorder, createdAt: CommandLineTool.timestamp(), pollTimeout: timeout)
         } catch {
             throw CommandFailure(error)

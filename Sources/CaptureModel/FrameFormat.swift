@@ -30,6 +30,17 @@ public struct FrameFormat: Hashable, Sendable, Codable {
         case sizeImage = "sizeimage"
     }
 
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        pixelFormat = try c.decode(PixelFormat.self, forKey: .pixelFormat)
+        width = try c.decode(Int.self, forKey: .width)
+        height = try c.decode(Int.self, forKey: .height)
+        bytesPerLine = try c.decodeIfPresent(Int.self, forKey: .bytesPerLine) ?? 0
+        sizeImage = try c.decodeIfPresent(Int.self, forKey: .sizeImage) ?? 0
+        field = try c.decodeIfPresent(UInt32.self, forKey: .field) ?? 1
+        colorspace = try c.decodeIfPresent(UInt32.self, forKey: .colorspace) ?? 0
+    }
+
     /// The tightly packed layout the kernel's `v4l2_fill_pixfmt()` computes
     /// for this format and size. Nil for a format CaptureGuard cannot lay out
     /// or a non-positive size. Compressed formats get `bytesPerLine` 0 and a

@@ -31,13 +31,13 @@ public struct CaptureInfo: Hashable, Sendable, Codable {
     public var format: FrameFormat
     /// The negotiated frame interval in seconds per frame, when known.
     public var frameInterval: Fraction?
-    public var device: DeviceSnapshot?
+    public var device: DeviceFingerprint?
     /// The program that wrote the capture, e.g. "captureguard 0.1.0".
     public var recorder: String
     /// Wall-clock start of the capture, RFC 3339 UTC.
     public var createdAt: String
 
-    public init(sourceKind: SourceKind, sourcePath: String, mode: Mode, timing: Timing, format: FrameFormat, frameInterval: Fraction?, device: DeviceSnapshot?, recorder: String, createdAt: String) {
+    public init(sourceKind: SourceKind, sourcePath: String, mode: Mode, timing: Timing, format: FrameFormat, frameInterval: Fraction?, device: DeviceFingerprint?, recorder: String, createdAt: String) {
         self.sourceKind = sourceKind
         self.sourcePath = sourcePath
         self.mode = mode

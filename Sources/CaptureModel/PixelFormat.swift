@@ -1,6 +1,6 @@
 // CaptureModel: the plain values that flow through CaptureGuard's pipeline.
 //
-// Pixel formats, frame layouts, per-frame kernel metadata, device snapshots and
+// Pixel formats, frame layouts, per-frame kernel metadata, device fingerprints and
 // the `FrameSource` seam live here. Nothing in this module performs I/O or
 // touches a device, so analysers and tests can build these values from arrays.
 

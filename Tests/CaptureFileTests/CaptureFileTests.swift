@@ -18,7 +18,7 @@ func makeFrames(count: Int, format: FrameFormat, seed: UInt8 = 1) -> [Frame] {
 func deviceInfo(format: FrameFormat) -> CaptureInfo {
     let cap = QueryCapability(driver: "vivid", card: "vivid", busInfo: "platform:vivid-000", version: 0x0601c0,
                               capabilities: Capabilities(rawValue: 0x9dbf_0df7), deviceCaps: Capabilities(rawValue: 0x0523_0005))
-    let snapshot = DeviceSnapshot(node: "/dev/video0", querycap: cap, formats: [], currentFormat: format,
+    let snapshot = DeviceFingerprint(node: "/dev/video0", querycap: cap, formats: [], currentFormat: format,
                                   streamParameters: StreamParameters(supportsFrameInterval: true, timePerFrame: Fraction(1, 25), readBuffers: 0),
                                   controls: [], inputs: [InputDescription(index: 0, name: "Webcam 0", type: 2, status: 0, capabilities: 0)],
                                   openers: [DeviceHolder(pid: 77, command: "ffmpeg", mode: .readWrite, fd: 3)], notes: [])

@@ -17,7 +17,7 @@ func runCLI(_ arguments: [String]) -> (status: Int32, out: String, err: String) 
 final class CommandLineTests: XCTestCase {
     func testEveryCommandHasHelp() {
         XCTAssertEqual(CommandLineTool.commands.map(\.name),
-                       ["devices", "inspect", "record", "replay", "import-y4m", "import-mjpeg", "export-y4m"])
+                       ["devices", "inspect", "assess-path", "enroll-path", "record", "replay", "import-y4m", "import-mjpeg", "export-y4m"])
         for command in CommandLineTool.commands {
             let result = runCLI([command.name, "--help"])
             XCTAssertEqual(result.status, 0, command.name)
@@ -139,4 +139,68 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(result.err.contains("frame 0"), result.err)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory).sorted(), ["c.cgcap", "in.mjpeg"])
     }
+
+    func testAssessPathOnARecordedFingerprint() throws {
+        let file = fingerprintsDirectory() + "/vm-loopback-caps1-c920-writer.json"
+        let text = runCLI(["assess-path", "--fingerprint", file])
+        XCTAssertEqual(text.status, 0)
+        XCTAssertTrue(text.out.contains("verdict: virtual"), text.out)
+        XCTAssertTrue(text.out.contains("attack     virtual_bus:"), text.out)
+        let json = runCLI(["assess-path", "--fingerprint", file, "--json"])
+        let document = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [String: Any])
+        XCTAssertEqual(document["verdict"] as? String, "virtual")
+        XCTAssertEqual(document["policy_version"] as? String, "capture-path-policy/1")
+        let findings = try XCTUnwrap(document["findings"] as? [[String: Any]])
+        XCTAssertTrue(findings.contains { $0["code"] as? String == "writer_process" && ($0["evidence"] as? [String: String])?["comm"] == "ffmpeg" })
+        XCTAssertEqual((document["fingerprint_sha256"] as? String)?.count, 64)
+    }
+
+    func testAssessPathReadsTheFingerprintACaptureRecorded() throws {
+        let sample = fingerprintsDirectory() + "/../vivid-yuyv-320x180.cgcap"
+        let result = runCLI(["assess-path", "--fingerprint", sample, "--json"])
+        XCTAssertEqual(result.status, 0, result.err)
+        let document = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.out.utf8)) as? [String: Any])
+        XCTAssertEqual(document["verdict"] as? String, "virtual", "the sample was recorded from vivid")
+        let imported = runCLI(["assess-path", "--fingerprint", fingerprintsDirectory() + "/../testsrc2-mjpeg-320x240.cgcap"])
+        XCTAssertEqual(imported.status, ExitCode.invalidInput.rawValue)
+        XCTAssertTrue(imported.err.contains("no device fingerprint"), imported.err)
+    }
+
+    func testBadFingerprintFilesFailWithOneLineNamingTheProblem() throws {
+        let directory = try makeScratchDirectory(for: self)
+        let good = try String(contentsOfFile: fingerprintsDirectory() + "/dump-03-logitech-c270.json", encoding: .utf8)
+        let cases: [(String, String, ExitCode, String)] = [
+            ("malformed", "{\"schema\": \"captureguard.fingerprint/1\", ", .invalidInput, "malformed JSON"),
+            ("schema", good.replacingOccurrences(of: "captureguard.fingerprint/1", with: "captureguard.device/9"), .invalidInput, "not a captureguard.fingerprint/1 document (schema 'captureguard.device/9')"),
+            ("noschema", "{\"querycap\": {}}", .invalidInput, "schema: missing"),
+            ("types", good.replacingOccurrences(of: "\"capabilities\": 2225078273", with: "\"capabilities\": \"0x84a00001\""), .invalidInput, "querycap.capabilities: expected an integer"),
+            ("noquerycap", "{\"schema\": \"captureguard.fingerprint/1\", \"node\": \"/dev/video0\"}", .invalidInput, "querycap: missing"),
+            ("array", "[1, 2, 3]", .invalidInput, "invalid fingerprint"),
+            ("formats", "{\"schema\": \"captureguard.fingerprint/1\", \"formats\": {\"x\": 1}, \"querycap\": {\"driver\": \"d\", \"card\": \"c\", \"bus_info\": \"b\", \"capabilities\": 1}}", .invalidInput, "formats: expected an array"),
+        ]
+        for (name, content, code, fragment) in cases {
+            let path = "\(directory)/\(name).json"
+            try content.write(toFile: path, atomically: true, encoding: .utf8)
+            let result = runCLI(["assess-path", "--fingerprint", path])
+            XCTAssertEqual(result.status, code.rawValue, "\(name): \(result.err)")
+            XCTAssertTrue(result.err.contains(fragment), "\(name): '\(result.err)' should contain '\(fragment)'")
+            XCTAssertEqual(result.err.split(separator: "\n").count, 1, "\(name): one line")
+        }
+        XCTAssertEqual(runCLI(["assess-path", "--fingerprint", directory + "/absent.json"]).status, ExitCode.notFound.rawValue)
+        XCTAssertEqual(runCLI(["assess-path", "/dev/video0", "--fingerprint", directory + "/x.json"]).status, ExitCode.usage.rawValue)
+        XCTAssertEqual(runCLI(["assess-path", "/dev/null"]).status, ExitCode.notV4L2.rawValue)
+    }
+
+    func testEnrollPathRefusesNonV4L2AndExistingOutput() throws {
+        let directory = try makeScratchDirectory(for: self)
+        XCTAssertEqual(runCLI(["enroll-path", "/dev/null", "--out", directory + "/pin.json"]).status, ExitCode.notV4L2.rawValue)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/pin.json"))
+        try writeBytes([1], to: directory + "/pin.json")
+        XCTAssertEqual(runCLI(["enroll-path", "/dev/null", "--out", directory + "/pin.json"]).status, ExitCode.outputError.rawValue)
+    }
+}
+
+func fingerprintsDirectory() -> String {
+    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Captures/fingerprints").path
 }

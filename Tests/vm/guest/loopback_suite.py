@@ -60,5 +60,12 @@ for script, card, exclusive, (width, height) in cases:
     s.check(f"{tag}: the capture's own device snapshot names the writer too",
             any(o["pid"] == writer and o["comm"] == "ffmpeg" for o in device.get("openers", [])), device.get("openers"))
     s.check(f"{tag}: the capture reads back complete", replay.get("summary", {}).get("integrity") == "complete", replay.get("summary"))
+    for stage, name in (("before the writer", "assess-before.json"), ("with the writer", "assess.json")):
+        assessment = load(name)
+        s.check(f"{tag}: assess-path says virtual {stage}", assessment.get("verdict") == "virtual",
+                (assessment.get("verdict"), [f["code"] for f in assessment.get("findings", [])]))
+    writer_findings = [f for f in load("assess.json").get("findings", []) if f["code"] == "writer_process"]
+    s.check(f"{tag}: the writer_process finding names the ffmpeg writer",
+            any(f["evidence"].get("comm") == "ffmpeg" and f["evidence"].get("pid") == str(writer) for f in writer_findings), writer_findings)
     s.check(f"{tag}: module unloaded afterwards", not os.path.exists("/dev/video10"))
 s.finish()

@@ -32,6 +32,15 @@ s.check("controls enumerated via QUERY_EXT_CTRL include Brightness and the Vivid
         "Brightness" in names and "Vivid Controls" in names, names[:10])
 s.check("inputs include 'Webcam 0'", any(i["name"] == "Webcam 0" for i in snap.get("inputs", [])), snap.get("inputs"))
 s.check("no other process holds the idle device", snap.get("openers") == [], snap.get("openers"))
+s.check("the fingerprint places vivid on the platform bus with its siblings and marks the module",
+        snap.get("schema") == "captureguard.fingerprint/1" and (snap.get("sysfs") or {}).get("bus") == "platform"
+        and (snap.get("sysfs") or {}).get("driver") == "vivid" and any(x["node"] == "/dev/video2" and x["kind"] == "metadata" for x in snap.get("siblings") or [])
+        and any(m["name"] == "vivid" and m.get("marked") == "test_driver" for m in snap.get("modules") or []), (snap.get("sysfs"), snap.get("siblings")))
+r, assessment = agent_json("assess-path", "/dev/video0")
+s.check("assess-path calls vivid virtual (test_driver)", (assessment or {}).get("verdict") == "virtual" and any(f["code"] == "test_driver" for f in assessment["findings"]), assessment)
+r = agent("enroll-path", "/dev/video0", "--out", "/tmp/pinned.json")
+r, assessment = agent_json("assess-path", "/dev/video0", "--pinned", "/tmp/pinned.json")
+s.check("the same path assessed against its own pin has no pinned_path_changed", assessment and not any(f["code"] == "pinned_path_changed" for f in assessment["findings"]), assessment)
 r = agent("inspect", "/dev/video1")
 s.check("inspect works on the output-only node /dev/video1", r.returncode == 0 and "video_output" in r.stdout, r.stderr)
 r = agent("inspect", "/dev/video2")
@@ -104,6 +113,10 @@ s.check("v4l2-ctl as second reader is refused too (EBUSY)", "VIDIOC_REQBUFS retu
 r, busy_snap = agent_json("inspect", "/dev/video0")
 s.check("inspect lists the recording agent among the openers",
         any(o["pid"] == holder.pid and o["comm"] == "captureguard" and o["mode"] == "rw" for o in (busy_snap or {}).get("openers", [])), (busy_snap or {}).get("openers"))
+
+r, held = agent_json("assess-path", "/dev/video0")
+s.check("assess-path names the second process holding the node",
+        any(f["code"] == "other_opener" and f["evidence"].get("pid") == str(holder.pid) and f["evidence"].get("comm") == "captureguard" for f in (held or {}).get("findings", [])), held)
 
 # fault: SIGINT during record
 before = capture_frames("/tmp/held.cgcap")

@@ -6,7 +6,8 @@
 # and defines writer(), which execs the injecting process (it runs in the
 # background; exec keeps its pid the writer's own). Then it calls
 # scenario_run. Everything the agent said lands in $SCENARIO_OUT (default: a
-# fresh directory) and summarize.py prints it.
+# fresh directory) and summarize.py prints it, ending with the agent's
+# capture-path verdict and findings before and after the writer started.
 set -uo pipefail
 AGENT=${CAPTUREGUARD:-.build/release/captureguard}
 RECORD_SECONDS=${RECORD_SECONDS:-3}
@@ -22,8 +23,10 @@ scenario_run() {
     fi
     for _ in $(seq 50); do [ -e "$DEVICE" ] && break; sleep 0.1; done
 
-    # Before any writer: what the node looks like and whether it can capture.
+    # Before any writer: what the node looks like, how the agent judges it,
+    # and whether it can capture.
     "$AGENT" inspect "$DEVICE" >"$out/inspect-before.json" 2>"$out/inspect-before.err"
+    "$AGENT" assess-path "$DEVICE" --json >"$out/assess-before.json" 2>"$out/assess-before.err"
     "$AGENT" record "$DEVICE" --seconds 1 --timeout 2 --out "$out/before.cgcap" >/dev/null 2>"$out/record-before.err"
     echo $? >"$out/record-before.rc"
 
@@ -43,6 +46,7 @@ scenario_run() {
     cat "/sys/class/video4linux/$name/format" >"$out/sysfs-format" 2>/dev/null
 
     "$AGENT" inspect "$DEVICE" >"$out/inspect.json" 2>"$out/inspect.err"
+    "$AGENT" assess-path "$DEVICE" --json >"$out/assess.json" 2>"$out/assess.err"
     "$AGENT" record "$DEVICE" --seconds "$RECORD_SECONDS" --out "$out/capture.cgcap" --json >"$out/record.json" 2>"$out/record.err"
     echo $? >"$out/record.rc"
     "$AGENT" replay "$out/capture.cgcap" --json >"$out/replay.json" 2>"$out/replay.err"

@@ -23,6 +23,7 @@ def text(name):
 
 
 before, after, record, replay = load("inspect-before.json"), load("inspect.json"), load("record.json"), load("replay.json")
+assessments = (("before the writer", load("assess-before.json")), ("with the writer", load("assess.json")))
 print(f"scenario: {text('name')}")
 for label, snap in (("before the writer", before), ("with the writer", after)):
     if not snap:
@@ -44,4 +45,11 @@ else:
 if replay and replay["frames"]:
     types = sorted({f["timestamp_type"] for f in replay["frames"]})
     print(f"  timestamp types: {types}; first sequences {[f['sequence'] for f in replay['frames'][:4]]}")
-print("  verdict: none - this agent version has no capture-path, forensics or PAD analysers yet")
+for label, assessment in assessments:
+    if not assessment:
+        print(f"  capture path {label}: assess-path failed")
+        continue
+    print(f"  capture path {label}: verdict {assessment['verdict']} (policy {assessment['policy_version']})")
+    for f in assessment["findings"]:
+        print(f"    {f['severity']:<10} {f['code']}: {f['message']}")
+print("  (frame forensics and PAD verdicts are not built yet)")

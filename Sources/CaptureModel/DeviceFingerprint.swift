@@ -1,58 +1,221 @@
-/// Everything the capture engine read about a V4L2 node, as plain values.
+/// Everything CaptureGuard knows about one capture path: what the V4L2 node
+/// says about itself, where it hangs in sysfs, its sibling nodes, the kernel
+/// modules loaded, who else holds it, and the agent's own integrity.
 ///
-/// `inspect` prints it and every capture file embeds it, so a recording keeps
-/// the device it came from. Keys are snake_case and documented in the README.
-public struct DeviceSnapshot: Hashable, Sendable, Codable {
-    public static let schemaName = "captureguard.device/1"
+/// `inspect` prints it, every capture file embeds it, and the capture-path
+/// assessment judges it. Every section except `querycap` may be nil: a
+/// fingerprint rebuilt from a published `v4l2-ctl --all` dump often has only
+/// querycap, formats and controls, and a missing section means "unknown".
+/// Keys are snake_case and documented in the README.
+public struct DeviceFingerprint: Hashable, Sendable, Codable {
+    public static let schemaName = "captureguard.fingerprint/1"
 
-    public var schema: String = DeviceSnapshot.schemaName
+    public var schema: String = DeviceFingerprint.schemaName
     public var node: String
+    /// Where the fingerprint came from: "live" for one read from a device,
+    /// or the provenance of one rebuilt from a published dump.
+    public var source: String?
+    /// RFC 3339 UTC time the fingerprint was read.
+    public var collectedAt: String?
     public var querycap: QueryCapability
-    public var formats: [FormatDescription]
+    public var formats: [FormatDescription]?
     public var currentFormat: FrameFormat?
     public var streamParameters: StreamParameters?
-    public var controls: [ControlDescription]
-    public var inputs: [InputDescription]
-    /// Other processes that had the node open when the snapshot was taken,
-    /// as far as /proc shows them to this user.
-    public var openers: [DeviceHolder]
-    /// Ioctls that failed while reading the device, e.g. `VIDIOC_G_FMT: EINVAL`.
-    /// An output-only loopback node has no capture format; that is a fact
-    /// about the device, not an error of the snapshot.
+    public var controls: [ControlDescription]?
+    public var inputs: [InputDescription]?
+    public var sysfs: SysfsPlacement?
+    /// Other nodes of the same device: metadata and video nodes, media controllers.
+    public var siblings: [SiblingNode]?
+    public var modules: [KernelModule]?
+    /// Other processes that had the node open, as far as /proc shows them.
+    public var openers: [DeviceHolder]?
+    public var integrity: AgentIntegrity?
+    /// Ioctls the node refused (e.g. `VIDIOC_G_FMT: EINVAL` on an output-only
+    /// node) and anything a converter inferred: facts, not errors.
     public var notes: [String]
 
-    public init(node: String, querycap: QueryCapability, formats: [FormatDescription], currentFormat: FrameFormat?, streamParameters: StreamParameters?, controls: [ControlDescription], inputs: [InputDescription], openers: [DeviceHolder], notes: [String]) {
+    public init(node: String, source: String? = nil, collectedAt: String? = nil, querycap: QueryCapability, formats: [FormatDescription]? = nil, currentFormat: FrameFormat? = nil, streamParameters: StreamParameters? = nil, controls: [ControlDescription]? = nil, inputs: [InputDescription]? = nil, sysfs: SysfsPlacement? = nil, siblings: [SiblingNode]? = nil, modules: [KernelModule]? = nil, openers: [DeviceHolder]? = nil, integrity: AgentIntegrity? = nil, notes: [String] = []) {
         self.node = node
+        self.source = source
+        self.collectedAt = collectedAt
         self.querycap = querycap
         self.formats = formats
         self.currentFormat = currentFormat
         self.streamParameters = streamParameters
         self.controls = controls
         self.inputs = inputs
+        self.sysfs = sysfs
+        self.siblings = siblings
+        self.modules = modules
         self.openers = openers
+        self.integrity = integrity
         self.notes = notes
     }
 
     enum CodingKeys: String, CodingKey {
-        case schema, node, querycap, formats, controls, inputs, openers, notes
+        case schema, node, source, querycap, formats, controls, inputs, sysfs, siblings, modules, openers, integrity, notes
+        case collectedAt = "collected_at"
         case currentFormat = "current_format"
         case streamParameters = "stream_parameters"
     }
 
-    /// Keys added after the first captures were recorded (`openers`) are
-    /// optional on read, so older capture files stay readable.
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         schema = try c.decode(String.self, forKey: .schema)
-        node = try c.decode(String.self, forKey: .node)
+        node = try c.decodeIfPresent(String.self, forKey: .node) ?? ""
+        source = try c.decodeIfPresent(String.self, forKey: .source)
+        collectedAt = try c.decodeIfPresent(String.self, forKey: .collectedAt)
         querycap = try c.decode(QueryCapability.self, forKey: .querycap)
-        formats = try c.decode([FormatDescription].self, forKey: .formats)
+        formats = try c.decodeIfPresent([FormatDescription].self, forKey: .formats)
         currentFormat = try c.decodeIfPresent(FrameFormat.self, forKey: .currentFormat)
         streamParameters = try c.decodeIfPresent(StreamParameters.self, forKey: .streamParameters)
-        controls = try c.decode([ControlDescription].self, forKey: .controls)
-        inputs = try c.decode([InputDescription].self, forKey: .inputs)
-        openers = try c.decodeIfPresent([DeviceHolder].self, forKey: .openers) ?? []
+        controls = try c.decodeIfPresent([ControlDescription].self, forKey: .controls)
+        inputs = try c.decodeIfPresent([InputDescription].self, forKey: .inputs)
+        sysfs = try c.decodeIfPresent(SysfsPlacement.self, forKey: .sysfs)
+        siblings = try c.decodeIfPresent([SiblingNode].self, forKey: .siblings)
+        modules = try c.decodeIfPresent([KernelModule].self, forKey: .modules)
+        openers = try c.decodeIfPresent([DeviceHolder].self, forKey: .openers)
+        integrity = try c.decodeIfPresent(AgentIntegrity.self, forKey: .integrity)
         notes = try c.decodeIfPresent([String].self, forKey: .notes) ?? []
+    }
+}
+
+/// Where the node hangs in sysfs: the part of the path an attacker cannot
+/// rename from a module parameter.
+public struct SysfsPlacement: Hashable, Sendable, Codable {
+    public enum Bus: String, Hashable, Sendable, Codable {
+        case usb, pci, platform
+        /// No parent device: /sys/devices/virtual/video4linux (v4l2loopback).
+        case virtual
+        case other
+    }
+
+    /// The sysfs `name` attribute, e.g. "vivid-000-vid-cap".
+    public var name: String?
+    /// The node's resolved path under /sys/devices.
+    public var devicePath: String?
+    public var bus: Bus?
+    /// The driver bound to the parent device (e.g. "uvcvideo", "vivid").
+    public var driver: String?
+    public var usb: USBDescriptor?
+
+    public init(name: String? = nil, devicePath: String? = nil, bus: Bus? = nil, driver: String? = nil, usb: USBDescriptor? = nil) {
+        self.name = name
+        self.devicePath = devicePath
+        self.bus = bus
+        self.driver = driver
+        self.usb = usb
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, bus, driver, usb
+        case devicePath = "device_path"
+    }
+}
+
+/// USB descriptor attributes of the device a USB camera node hangs off.
+public struct USBDescriptor: Hashable, Sendable, Codable {
+    /// `idVendor`, four lowercase hex digits.
+    public var vendorID: String?
+    public var productID: String?
+    public var manufacturer: String?
+    public var product: String?
+    public var serial: String?
+    public var bcdDevice: String?
+    /// Mbit/s as sysfs reports it, e.g. "480".
+    public var speed: String?
+    /// `bInterfaceClass` of the video interface, "0e" for USB Video Class.
+    public var interfaceClass: String?
+
+    public init(vendorID: String? = nil, productID: String? = nil, manufacturer: String? = nil, product: String? = nil, serial: String? = nil, bcdDevice: String? = nil, speed: String? = nil, interfaceClass: String? = nil) {
+        self.vendorID = vendorID
+        self.productID = productID
+        self.manufacturer = manufacturer
+        self.product = product
+        self.serial = serial
+        self.bcdDevice = bcdDevice
+        self.speed = speed
+        self.interfaceClass = interfaceClass
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case manufacturer, product, serial, speed
+        case vendorID = "vendor_id"
+        case productID = "product_id"
+        case bcdDevice = "bcd_device"
+        case interfaceClass = "interface_class"
+    }
+}
+
+/// Another node of the same device.
+public struct SiblingNode: Hashable, Sendable, Codable {
+    public enum Kind: String, Hashable, Sendable, Codable { case video, metadata, media, other }
+
+    public var node: String
+    public var kind: Kind
+    /// sysfs `name` (video4linux) or media model.
+    public var name: String?
+
+    public init(node: String, kind: Kind, name: String? = nil) {
+        self.node = node
+        self.kind = kind
+        self.name = name
+    }
+}
+
+/// A loaded kernel module, from /proc/modules.
+public struct KernelModule: Hashable, Sendable, Codable {
+    public enum Mark: String, Hashable, Sendable, Codable {
+        /// Software cameras that any process can feed: v4l2loopback, akvcam.
+        case virtualCamera = "virtual_camera"
+        /// The kernel's own test drivers: vivid, vimc, vim2m, vicodec, visl.
+        case testDriver = "test_driver"
+    }
+
+    public var name: String
+    public var marked: Mark?
+    /// Taint letters from /proc/modules, e.g. "OE" for an out-of-tree,
+    /// unsigned module.
+    public var taint: String?
+
+    public init(name: String, marked: Mark? = nil, taint: String? = nil) {
+        self.name = name
+        self.marked = marked
+        self.taint = taint
+    }
+
+    /// The marking for a module name. These are the modules that create
+    /// camera nodes with no sensor behind them; the names are the kernel's
+    /// and the projects' own (module names cannot be set by a user).
+    public static func mark(for name: String) -> Mark? {
+        switch name {
+        case "v4l2loopback", "akvcam": return .virtualCamera
+        case "vivid", "vimc", "vim2m", "vicodec", "visl": return .testDriver
+        default: return nil
+        }
+    }
+}
+
+/// What could interpose between the agent and the kernel.
+public struct AgentIntegrity: Hashable, Sendable, Codable {
+    /// The agent's own `LD_PRELOAD`, nil when unset.
+    public var ldPreload: String?
+    /// Libraries listed in /etc/ld.so.preload (loaded into every process).
+    public var ldSoPreload: [String]
+    /// libv4l2 plugins present; libv4l2 loads them into the agent for every
+    /// device it manages, and a plugin can rewrite any ioctl or frame.
+    public var libv4lPlugins: [String]
+
+    public init(ldPreload: String?, ldSoPreload: [String], libv4lPlugins: [String]) {
+        self.ldPreload = ldPreload
+        self.ldSoPreload = ldSoPreload
+        self.libv4lPlugins = libv4lPlugins
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case ldPreload = "ld_preload"
+        case ldSoPreload = "ld_so_preload"
+        case libv4lPlugins = "libv4l_plugins"
     }
 }
 
@@ -104,9 +267,9 @@ public struct QueryCapability: Hashable, Sendable, Codable {
         driver = try c.decode(String.self, forKey: .driver)
         card = try c.decode(String.self, forKey: .card)
         busInfo = try c.decode(String.self, forKey: .busInfo)
-        version = try c.decode(UInt32.self, forKey: .version)
+        version = try c.decodeIfPresent(UInt32.self, forKey: .version) ?? 0
         capabilities = try c.decode(Capabilities.self, forKey: .capabilities)
-        deviceCaps = try c.decode(Capabilities.self, forKey: .deviceCaps)
+        deviceCaps = try c.decodeIfPresent(Capabilities.self, forKey: .deviceCaps) ?? capabilities.subtracting(.deviceCaps)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -149,11 +312,19 @@ public struct FormatDescription: Hashable, Sendable, Codable {
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        index = try c.decode(UInt32.self, forKey: .index)
+        index = try c.decodeIfPresent(UInt32.self, forKey: .index) ?? 0
         pixelFormat = try c.decode(PixelFormat.self, forKey: .pixelFormat)
-        description = try c.decode(String.self, forKey: .description)
-        flags = try c.decode(FormatFlags.self, forKey: .flags)
-        sizes = try c.decode([FrameSizeDescription].self, forKey: .sizes)
+        description = try c.decodeIfPresent(String.self, forKey: .description) ?? ""
+        // Fingerprints rebuilt from dumps may give only the two booleans.
+        if let raw = try c.decodeIfPresent(FormatFlags.self, forKey: .flags) {
+            flags = raw
+        } else {
+            var derived = FormatFlags()
+            if try c.decodeIfPresent(Bool.self, forKey: .emulated) == true { derived.insert(.emulated) }
+            if try c.decodeIfPresent(Bool.self, forKey: .compressed) == true { derived.insert(.compressed) }
+            flags = derived
+        }
+        sizes = try c.decodeIfPresent([FrameSizeDescription].self, forKey: .sizes) ?? []
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -290,9 +461,9 @@ public struct ControlDescription: Hashable, Sendable, Codable {
         maximum = try c.decode(Int64.self, forKey: .maximum)
         step = try c.decode(UInt64.self, forKey: .step)
         defaultValue = try c.decode(Int64.self, forKey: .defaultValue)
-        flags = try c.decode(UInt32.self, forKey: .flags)
-        elementSize = try c.decode(UInt32.self, forKey: .elementSize)
-        elements = try c.decode(UInt32.self, forKey: .elements)
+        flags = try c.decodeIfPresent(UInt32.self, forKey: .flags) ?? 0
+        elementSize = try c.decodeIfPresent(UInt32.self, forKey: .elementSize) ?? 0
+        elements = try c.decodeIfPresent(UInt32.self, forKey: .elements) ?? 1
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -326,6 +497,17 @@ public struct InputDescription: Hashable, Sendable, Codable {
         self.type = type
         self.status = status
         self.capabilities = capabilities
+    }
+
+    enum CodingKeys: String, CodingKey { case index, name, type, status, capabilities }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        index = try c.decodeIfPresent(UInt32.self, forKey: .index) ?? 0
+        name = try c.decode(String.self, forKey: .name)
+        type = try c.decodeIfPresent(UInt32.self, forKey: .type) ?? 2
+        status = try c.decodeIfPresent(UInt32.self, forKey: .status) ?? 0
+        capabilities = try c.decodeIfPresent(UInt32.self, forKey: .capabilities) ?? 0
     }
 }
 

@@ -17,8 +17,11 @@ let package = Package(
         .target(name: "CaptureFile", dependencies: ["CaptureModel"]),
         .target(name: "CaptureCrypto", dependencies: ["COpenSSL"]),
         .target(name: "CapturePath", dependencies: ["CaptureModel", "CaptureCrypto"]),
-        .target(name: "CaptureGuardCLI", dependencies: ["CaptureModel", "CaptureEngine", "CaptureFile", "CapturePath"]),
+        .target(name: "Verifier", dependencies: ["CaptureCrypto"]),
+        .target(name: "Attestation", dependencies: ["CaptureModel", "CaptureCrypto", "CaptureFile", "CapturePath", "Verifier"]),
+        .target(name: "CaptureGuardCLI", dependencies: ["CaptureModel", "CaptureEngine", "CaptureFile", "CapturePath", "CaptureCrypto", "Verifier", "Attestation"]),
         .executableTarget(name: "captureguard", dependencies: ["CaptureGuardCLI"]),
+        .executableTarget(name: "token-bench", dependencies: ["Attestation", "CaptureCrypto", "Verifier"], path: "Tools/bench/token-bench"),
         .executableTarget(name: "convert-bench", dependencies: ["CaptureEngine", "CaptureFile", "CaptureModel"], path: "Tools/bench/convert-bench"),
 
         .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -26,6 +29,7 @@ let package = Package(
         .testTarget(name: "CaptureEngineTests", dependencies: ["CaptureEngine", "CaptureModel", "TestSupport"]),
         .testTarget(name: "CaptureFileTests", dependencies: ["CaptureFile", "CaptureModel", "TestSupport"]),
         .testTarget(name: "CapturePathTests", dependencies: ["CapturePath", "CaptureModel", "CaptureCrypto", "TestSupport"]),
+        .testTarget(name: "VerifierTests", dependencies: ["Verifier", "CaptureCrypto", "Attestation", "CaptureFile", "CaptureModel", "TestSupport"]),
         .testTarget(name: "CaptureGuardCLITests", dependencies: ["CaptureGuardCLI", "CaptureFile", "CaptureModel", "TestSupport"]),
     ]
 )

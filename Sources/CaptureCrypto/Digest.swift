@@ -14,9 +14,12 @@ public enum CryptoError: Error, Equatable, Sendable {
         }
     }
 
-    /// The oldest error on OpenSSL's thread-local queue, consumed.
+    /// The most recent error on OpenSSL's thread-local queue (earlier ones
+    /// are often leftovers of decoders that were tried and skipped); the
+    /// queue is cleared.
     static func fromQueue(_ operation: String) -> CryptoError {
-        let code = ERR_get_error()
+        let code = ERR_peek_last_error()
+        ERR_clear_error()
         guard code != 0 else { return .openSSL("\(operation) failed") }
         var buffer = [CChar](repeating: 0, count: 256)
         ERR_error_string_n(code, &buffer, buffer.count)

@@ -23,10 +23,12 @@ public final class DeviceFrameSource: FrameSource {
     /// - Parameters:
     ///   - pollTimeout: seconds to wait for each frame before `timeout`.
     ///   - fingerprint: the device fingerprint to embed in `info`.
-    ///   - bufferCount: 8 buffers give the reader 320 ms of slack at 25 fps
-    ///     before the driver has nowhere to put a frame; 6 dropped frames now
-    ///     and then while recording 640x480 YUYV in the TCG test VM.
-    public init(device: VideoDevice, fingerprint: DeviceFingerprint, frameInterval: Fraction?, recorder: String, createdAt: String, pollTimeout: Double = 5, bufferCount: UInt32 = 8) throws(DeviceError) {
+    ///   - bufferCount: 16 buffers give the reader 640 ms of slack at 25 fps
+    ///     before the driver has nowhere to put a frame. Measured in the TCG
+    ///     test VM recording 640x480 YUYV: 6 buffers dropped frames now and
+    ///     then, 8 dropped 2 of 133 frames in one CI run under load. (vb2
+    ///     allows 32; ffmpeg asks for 256.) 16 x 600 KiB is 10 MB.
+    public init(device: VideoDevice, fingerprint: DeviceFingerprint, frameInterval: Fraction?, recorder: String, createdAt: String, pollTimeout: Double = 5, bufferCount: UInt32 = 16) throws(DeviceError) {
         self.device = device
         self.pollTimeoutMilliseconds = Int32(max(1, min(pollTimeout * 1000, 600_000)))
         let format = try device.currentFormat()

@@ -29,17 +29,27 @@ public final class FrameConverter {
 
     deinit { v4lconvert_destroy(handle) }
 
+    /// Converts one frame to packed 8-bit RGB (for evidence images).
+    public func toRGB24(_ frame: Frame) throws(ConversionError) -> Frame {
+        try convert(frame, to: .rgb24)
+    }
+
     /// Converts one frame to tightly packed YU12. YU12 input is repacked
     /// without libv4lconvert (it would only copy). The metadata is kept.
     public func toYU12(_ frame: Frame) throws(ConversionError) -> Frame {
         let source = frame.format
-        guard let target = FrameFormat.packed(.yu12, width: source.width, height: source.height) else {
-            throw .unsupported(source.pixelFormat)
-        }
         if source.pixelFormat == .yu12, let (format, payload) = Repack.toPlanar(frame.payload, format: source) {
             return Frame(metadata: frame.metadata, format: format, payload: payload)
         }
-        guard v4lconvert_supported_dst_format(PixelFormat.yu12.rawValue) != 0 else { throw .unsupported(.yu12) }
+        return try convert(frame, to: .yu12)
+    }
+
+    /// One libv4lconvert conversion into a tightly packed `targetFormat`.
+    private func convert(_ frame: Frame, to targetFormat: PixelFormat) throws(ConversionError) -> Frame {
+        let source = frame.format
+        guard let target = FrameFormat.packed(targetFormat, width: source.width, height: source.height),
+              v4lconvert_supported_dst_format(targetFormat.rawValue) != 0
+        else { throw .unsupported(targetFormat) }
         var sourceFormat = v4l2_format()
         sourceFormat.type = 1
         sourceFormat.fmt.pix.width = UInt32(source.width)
@@ -48,15 +58,15 @@ public final class FrameConverter {
         sourceFormat.fmt.pix.field = 1
         sourceFormat.fmt.pix.bytesperline = UInt32(clamping: source.bytesPerLine)
         sourceFormat.fmt.pix.sizeimage = UInt32(clamping: max(source.sizeImage, frame.payload.count))
-        var targetFormat = sourceFormat
-        targetFormat.fmt.pix.pixelformat = PixelFormat.yu12.rawValue
-        targetFormat.fmt.pix.bytesperline = UInt32(target.bytesPerLine)
-        targetFormat.fmt.pix.sizeimage = UInt32(target.sizeImage)
+        var destination = sourceFormat
+        destination.fmt.pix.pixelformat = targetFormat.rawValue
+        destination.fmt.pix.bytesperline = UInt32(target.bytesPerLine)
+        destination.fmt.pix.sizeimage = UInt32(target.sizeImage)
         if output.count != target.sizeImage { output = [UInt8](repeating: 0, count: target.sizeImage) }
         var input = frame.payload
         let written = input.withUnsafeMutableBufferPointer { src in
             output.withUnsafeMutableBufferPointer { dst in
-                v4lconvert_convert(handle, &sourceFormat, &targetFormat, src.baseAddress, Int32(clamping: src.count), dst.baseAddress, Int32(clamping: dst.count))
+                v4lconvert_convert(handle, &sourceFormat, &destination, src.baseAddress, Int32(clamping: src.count), dst.baseAddress, Int32(clamping: dst.count))
             }
         }
         guard written >= 0 else {

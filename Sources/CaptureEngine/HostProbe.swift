@@ -102,11 +102,14 @@ public struct HostProbe: Sendable {
     }
 
     /// /proc/modules, with the modules that make cameras out of software
-    /// marked. Nil when /proc/modules cannot be read (a kernel without
-    /// module support), which is "unknown".
+    /// marked, plus any such module built into the kernel (it has a
+    /// /sys/module directory but no /proc/modules line). Nil when neither
+    /// can be read (a kernel without module support), which is "unknown".
     public func modules() -> [KernelModule]? {
-        guard let text = readSmallFile("\(procRoot)/modules", limit: 4 << 20) else { return nil }
-        return text.split(separator: "\n").compactMap { line in
+        let loadable = readSmallFile("\(procRoot)/modules", limit: 4 << 20)
+        let sysModules = Set(directoryEntries("\(sysfsRoot)/module"))
+        guard loadable != nil || !sysModules.isEmpty else { return nil }
+        var modules: [KernelModule] = (loadable ?? "").split(separator: "\n").compactMap { line in
             let fields = line.split(separator: " ")
             guard let name = fields.first else { return nil }
             var taint: String?
@@ -115,6 +118,13 @@ public struct HostProbe: Sendable {
             }
             return KernelModule(name: String(name), marked: KernelModule.mark(for: String(name)), taint: taint)
         }
+        let listed = Set(modules.map(\.name))
+        for name in sysModules.sorted() where !listed.contains(name) {
+            if let mark = KernelModule.mark(for: name) {
+                modules.append(KernelModule(name: name, marked: mark, taint: "builtin"))
+            }
+        }
+        return modules
     }
 
     /// Directories libv4l2 loads plugins from, per architecture; the

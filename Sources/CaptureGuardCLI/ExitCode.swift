@@ -5,6 +5,8 @@
 // documented exit code (README, "Exit codes"). It holds no state between
 // runs; `CommandLineTool.run` is what `main.swift` and the tests call.
 
+import Attestation
+import CaptureCrypto
 import CaptureEngine
 import CaptureFile
 
@@ -28,6 +30,10 @@ public enum ExitCode: Int32, CaseIterable, Sendable {
     /// The output exists (without --force) or cannot be written.
     case outputError = 11
     case formatRejected = 12
+    /// A private key file the group or others can read: refused.
+    case insecureKey = 13
+    /// `verify` rejected the token; stderr starts with its stable code.
+    case tokenRejected = 20
     /// SIGINT or SIGTERM stopped a recording; every frame before it was kept.
     case interrupted = 130
 
@@ -46,6 +52,8 @@ public enum ExitCode: Int32, CaseIterable, Sendable {
         case .invalidInput: return "input file is foreign, corrupt, damaged or unparseable"
         case .outputError: return "output exists (use --force) or cannot be written"
         case .formatRejected: return "requested format, size or rate not supported by the device"
+        case .insecureKey: return "the private key file is readable by group or others (chmod 600)"
+        case .tokenRejected: return "verify rejected the token; stderr starts with the stable error code"
         case .interrupted: return "interrupted by SIGINT/SIGTERM; the capture file is closed with every frame so far"
         }
     }
@@ -69,6 +77,15 @@ struct CommandFailure: Error {
         case let device as DeviceError: self.init(device: device)
         case let file as CaptureFileError: self.init(file: file)
         case let conversion as FrameConverter.ConversionError: self.init(.invalidInput, conversion.message)
+        case let key as KeyFileError:
+            switch key {
+            case .notFound: self.init(.notFound, key.message)
+            case .unreadable: self.init(.permissionDenied, key.message)
+            case .insecurePermissions: self.init(.insecureKey, key.message)
+            case .invalid: self.init(.invalidInput, key.message)
+            case .exists, .writeFailed: self.init(.outputError, key.message)
+            }
+        case let crypto as CryptoError: self.init(.internalError, crypto.message)
         default: self.init(.internalError, "\(error)")
         }
     }

@@ -86,44 +86,23 @@ enum RecordCommand {
         let stopSignals = StopSignals()
         // Keep SIGINT/SIGTERM blocked until the end record is on disk.
         defer { withExtendedLifetime(stopSignals) {} }
-        var progress = RecordingProgress(console: console, seconds: seconds)
-        let started = monotonicNanoseconds()
-        let deadline = started + Int64(seconds * 1e9)
-        var ending: (CaptureTrailer.Reason, CommandFailure?) = (.complete, nil)
-        while monotonicNanoseconds() < deadline && (frameLimit.map { writer.framesWritten < $0 } ?? true) {
-            if stopSignals.pending {
-                ending = (.interrupted, CommandFailure(.interrupted, "interrupted; \(writer.framesWritten) frames kept in \(outPath)"))
-                break
-            }
-            let frame: Frame
-            do throws(DeviceError) {
-                guard let next = try source.nextDeviceFrame() else { break }
-                frame = next
-            } catch {
-                let reason: CaptureTrailer.Reason = error.isTimeout ? .timeout : .deviceLost
-                ending = (reason, CommandFailure(error))
-                break
-            }
+        let outcome = try CaptureWindow.run(source, seconds: seconds, frameLimit: frameLimit, stopSignals: stopSignals, console: console) { (frame) throws(CommandFailure) in
             do {
                 try writer.append(frame)
             } catch {
                 // The file holds every frame before this one; say so.
-                source.stop()
-                throw CommandFailure(.outputError, "\(error.message); \(writer.framesWritten) frames were written before it")
+                throw CommandFailure(.outputError, "\(CommandFailure(error).message); \(writer.framesWritten) frames were written before it")
             }
-            progress.record(frame.metadata)
         }
-        source.stop()
-        progress.finish()
         do {
-            try writer.finish(reason: ending.0, message: ending.1?.message)
+            try writer.finish(reason: outcome.reason, message: outcome.failure?.message)
         } catch {
             throw CommandFailure(error)
         }
         let summary = RecordingSummary(
-            path: outPath, device: path, frames: writer.framesWritten, drops: progress.drops,
-            seconds: Double(monotonicNanoseconds() - started) / 1e9, format: source.info.format,
-            frameInterval: source.info.frameInterval, ending: ending.0, measuredFramesPerSecond: progress.measuredFramesPerSecond)
+            path: outPath, device: path, frames: writer.framesWritten, drops: outcome.drops,
+            seconds: outcome.seconds, format: source.info.format,
+            frameInterval: source.info.frameInterval, ending: outcome.reason, measuredFramesPerSecond: outcome.measuredFramesPerSecond)
         if parsed.has("json") {
             console.out(try CommandLineTool.json(summary))
         } else {
@@ -131,15 +110,11 @@ enum RecordCommand {
             let format = summary.format
             console.writeError("recorded \(summary.frames) frames in \(rates), \(summary.drops) dropped, \(format.pixelFormat.fourcc) \(format.width)x\(format.height) -> \(outPath)\n")
         }
-        if let failure = ending.1 { throw failure }
+        if var failure = outcome.failure {
+            if failure.code == ExitCode.interrupted { failure.message = "interrupted; \(writer.framesWritten) frames kept in \(outPath)" }
+            throw failure
+        }
         return .success
-    }
-}
-
-extension DeviceError {
-    var isTimeout: Bool {
-        if case .timeout = self { return true }
-        return false
     }
 }
 
@@ -172,99 +147,5 @@ struct RecordingSummary: Encodable {
         try c.encode(frameInterval, forKey: .frameInterval)
         try c.encode(ending, forKey: .ending)
         try c.encode(measuredFramesPerSecond, forKey: .measuredFramesPerSecond)
-    }
-}
-
-/// Counts drops from sequence gaps and draws a live line on a terminal.
-struct RecordingProgress {
-    let console: Console
-    let seconds: Double
-    private(set) var drops = 0
-    private var frames = 0
-    private var lastSequence: UInt32?
-    private var firstArrival: Int64?
-    private var lastArrival: Int64?
-    private var lastDrawn: Int64 = 0
-    private var drewLine = false
-
-    init(console: Console, seconds: Double) {
-        self.console = console
-        self.seconds = seconds
-    }
-
-    mutating func record(_ metadata: FrameMetadata) {
-        if let lastSequence, metadata.sequence > lastSequence &+ 1 {
-            drops += Int(metadata.sequence &- lastSequence &- 1)
-        }
-        lastSequence = metadata.sequence
-        frames += 1
-        let now = metadata.hostMonotonicNanoseconds ?? monotonicNanoseconds()
-        if firstArrival == nil { firstArrival = now }
-        lastArrival = now
-        // Redraw at most 4 times a second: enough to look live, cheap on a slow tty.
-        guard console.errorIsTerminal, now - lastDrawn >= 250_000_000, let firstArrival else { return }
-        lastDrawn = now
-        let elapsed = Double(now - firstArrival) / 1e9
-        let rate = elapsed > 0 ? Double(frames - 1) / elapsed : 0
-        console.writeError(String(format: "\r  %6d frames  %6.2f fps  %4d dropped  %5.1f/%.0f s ", frames, rate, drops, elapsed, seconds))
-        drewLine = true
-    }
-
-    var measuredFramesPerSecond: Double {
-        guard let firstArrival, let lastArrival, lastArrival > firstArrival, frames > 1 else { return 0 }
-        return Double(frames - 1) / (Double(lastArrival - firstArrival) / 1e9)
-    }
-
-    mutating func finish() {
-        if drewLine { console.writeError("\n") }
-        drewLine = false
-    }
-}
-
-/// Blocks SIGINT and SIGTERM for the recording loop and reports whether one
-/// arrived, so the loop can close the capture file cleanly. Polling the
-/// pending set needs no signal handler and no global state.
-final class StopSignals {
-    private static let signals = [SIGINT, SIGTERM]
-    private var previousMask = sigset_t()
-    private var previousActions: [sigaction] = []
-
-    init() {
-        // A shell starts background jobs with SIGINT ignored, and an ignored
-        // signal is discarded rather than left pending: restore the default
-        // action (it never runs while the signal is blocked).
-        for signal in Self.signals {
-            var action = sigaction()
-            var old = sigaction()
-            action.__sigaction_handler.sa_handler = SIG_DFL
-            sigemptyset(&action.sa_mask)
-            sigaction(signal, &action, &old)
-            previousActions.append(old)
-        }
-        var blocked = Self.set()
-        pthread_sigmask(SIG_BLOCK, &blocked, &previousMask)
-    }
-
-    deinit {
-        // Consume a pending stop so unblocking does not kill the process
-        // after the file was closed cleanly.
-        var set = Self.set()
-        var zero = timespec(tv_sec: 0, tv_nsec: 0)
-        while pending, sigtimedwait(&set, nil, &zero) > 0 {}
-        pthread_sigmask(SIG_SETMASK, &previousMask, nil)
-        for (signal, var action) in zip(Self.signals, previousActions) { sigaction(signal, &action, nil) }
-    }
-
-    var pending: Bool {
-        var set = sigset_t()
-        sigpending(&set)
-        return Self.signals.contains { sigismember(&set, $0) == 1 }
-    }
-
-    private static func set() -> sigset_t {
-        var set = sigset_t()
-        sigemptyset(&set)
-        for signal in signals { sigaddset(&set, signal) }
-        return set
     }
 }

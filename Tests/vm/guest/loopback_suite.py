@@ -1,7 +1,10 @@
 """v4l2loopback fed by ffmpeg: the three red-team scenarios in
 Tools/vm/scenarios, run as-is, with the agent's observations checked."""
-import json, os, subprocess
+import json, os, subprocess, sys
 from vmtest import Suite, agent, run
+
+sys.path.insert(0, "Tools/vm/scenarios")
+from summarize import load as load_json, text as load_text  # noqa: E402  (the scenarios' own readers)
 
 s = Suite("loopback")
 
@@ -10,21 +13,7 @@ def scenario(script, out):
     result = subprocess.run(["bash", f"Tools/vm/scenarios/{script}"], env=dict(os.environ, SCENARIO_OUT=out),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600)
     print(result.stdout, flush=True)
-
-    def load(name):
-        try:
-            with open(os.path.join(out, name)) as f:
-                return json.load(f)
-        except (OSError, ValueError):
-            return {}
-
-    def text(name):
-        try:
-            with open(os.path.join(out, name)) as f:
-                return f.read().strip()
-        except OSError:
-            return ""
-    return load, text
+    return (lambda name: load_json(out, name) or {}), (lambda name: load_text(out, name))
 
 
 cases = [
@@ -67,5 +56,7 @@ for script, card, exclusive, (width, height) in cases:
     writer_findings = [f for f in load("assess.json").get("findings", []) if f["code"] == "writer_process"]
     s.check(f"{tag}: the writer_process finding names the ffmpeg writer",
             any(f["evidence"].get("comm") == "ffmpeg" and f["evidence"].get("pid") == str(writer) for f in writer_findings), writer_findings)
+    s.check(f"{tag}: attest signs a token that says fail, with virtual_camera_driver among the reasons",
+            text("token").count(".") == 2 and text("attest.err").startswith("attest: fail (") and "virtual_camera_driver" in text("attest.err"), text("attest.err"))
     s.check(f"{tag}: module unloaded afterwards", not os.path.exists("/dev/video10"))
 s.finish()

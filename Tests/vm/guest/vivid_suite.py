@@ -101,6 +101,25 @@ header = json.loads(agent("inspect", "/tmp/c.cgcap").stdout or "{}")
 s.check("converted mode delivers YU12 from libv4lconvert", r.returncode == 0 and header.get("mode") == "converted" and header.get("format", {}).get("fourcc") == "YU12", r.stderr)
 s.check("converted frames are whole YU12 frames", all(f["bytesused"] == 460800 for f in json.loads(agent("replay", "/tmp/c.cgcap", "--json").stdout)["frames"]))
 
+# a live attestation from vivid, verified as a server would
+nonce = "c2VydmVyLWNoYWxsZW5nZS0xMjM0"
+r = agent("keygen", "--out", "/tmp/agent.key")
+with open("/tmp/agent.jwks", "w") as f:
+    f.write(r.stdout)
+r = agent("attest", "/dev/video0", "--seconds", "2", "--nonce", nonce, "--key", "/tmp/agent.key", "--evidence", "/tmp/evidence.png")
+token = r.stdout.strip()
+print(f"info: {r.stderr.strip()}", flush=True)
+s.check("attest on live vivid prints a token and says fail (test_driver)", r.returncode == 0 and token.count(".") == 2 and r.stderr.startswith("attest: fail (test_driver"), r.stderr)
+r, verified = agent_json("verify", token, "--jwks", "/tmp/agent.jwks", "--nonce", nonce, "--evidence", "/tmp/evidence.png")
+claims = (verified or {}).get("claims", {})
+capture = claims.get("captureguard", {}).get("capture", {})
+s.check("verify accepts the live token with its evidence image; the claims name the device and real kernel timing",
+        r.returncode == 0 and capture.get("source") == "device" and capture.get("driver") == "vivid" and capture.get("timing") == "kernel"
+        and capture.get("frames", 0) >= 20 and claims["captureguard"]["evidence"]["frame_count"] == capture.get("frames"), (r.stderr, capture))
+png = open("/tmp/evidence.png", "rb").read() if os.path.exists("/tmp/evidence.png") else b""
+s.check("the evidence is a PNG of the captured frame size",
+        png[:8] == b"\x89PNG\r\n\x1a\n" and int.from_bytes(png[16:20], "big") == capture.get("width") and int.from_bytes(png[20:24], "big") == capture.get("height"))
+
 # fault: a second reader while the agent holds the device
 holder = subprocess.Popen([AGENT, "record", "/dev/video0", "--size", "640x480", "--seconds", "60", "--out", "/tmp/held.cgcap"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 s.check("the first recorder streams", wait_for(lambda: capture_frames("/tmp/held.cgcap") >= 3, 30))

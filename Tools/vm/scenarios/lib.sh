@@ -50,6 +50,10 @@ scenario_run() {
     "$AGENT" record "$DEVICE" --seconds "$RECORD_SECONDS" --out "$out/capture.cgcap" --json >"$out/record.json" 2>"$out/record.err"
     echo $? >"$out/record.rc"
     "$AGENT" replay "$out/capture.cgcap" --json >"$out/replay.json" 2>"$out/replay.err"
+    # What a kiosk would send its server: a signed attestation of 2 s.
+    "$AGENT" keygen --out "$out/agent.key" --force >"$out/agent.jwks" 2>/dev/null
+    "$AGENT" attest "$DEVICE" --seconds 2 --nonce c2NlbmFyaW8tbm9uY2U --key "$out/agent.key" \
+        --evidence "$out/evidence.png" >"$out/token" 2>"$out/attest.err"
 
     kill "$writer_pid" 2>/dev/null
     wait "$writer_pid" 2>/dev/null

@@ -1,0 +1,180 @@
+import CaptureModel
+import CapturePath
+import Verifier
+
+/// The token's claims (the payload of the JWS). Standard JWT/EAT claims at
+/// the top; CaptureGuard's own under `captureguard`; each analyser's
+/// findings under the EAT `submods` claim (RFC 9711 §4.2.18). The README
+/// documents every key.
+public struct AttestationClaims: Encodable, Sendable {
+    public var iss: String
+    public var iat: Int64
+    public var exp: Int64
+    public var jti: String
+    public var aud: String?
+    public var eatNonce: String
+    public var eatProfile: String = TokenVerifier.profile
+    public var captureguard: Body
+    public var submods: Submodules
+
+    enum CodingKeys: String, CodingKey {
+        case iss, iat, exp, jti, aud, captureguard, submods
+        case eatNonce = "eat_nonce"
+        case eatProfile = "eat_profile"
+    }
+
+    public struct Body: Encodable, Sendable {
+        public var capture: Capture
+        public var decision: DecisionClaim
+        public var quality: Quality
+        public var attackHints: AttackHints
+        public var evidence: Evidence
+
+        enum CodingKeys: String, CodingKey {
+            case capture, decision, quality, evidence
+            case attackHints = "attack_hints"
+        }
+    }
+
+    public struct Capture: Encodable, Sendable {
+        /// "device" (captured live) or "file" (attested from a capture file).
+        public var source: String
+        public var node: String
+        public var fingerprintSHA256: String?
+        public var driver: String?
+        public var card: String?
+        public var bus: String?
+        public var format: String
+        public var width: Int
+        public var height: Int
+        /// Frames per second from kernel timestamps, when timing is known.
+        public var fps: Double?
+        public var nominalFPS: Double?
+        public var frames: Int
+        public var durationSeconds: Double?
+        public var timing: String
+
+        enum CodingKeys: String, CodingKey {
+            case source, node, driver, card, bus, format, width, height, fps, frames, timing
+            case fingerprintSHA256 = "fingerprint_sha256"
+            case nominalFPS = "nominal_fps"
+            case durationSeconds = "duration_s"
+        }
+    }
+
+    public struct DecisionClaim: Encodable, Sendable {
+        public var verdict: Decision
+        public var score: Double
+        public var reasons: [String]
+        public var policyVersion: String
+        public var pathPolicyVersion: String
+
+        enum CodingKeys: String, CodingKey {
+            case verdict, score, reasons
+            case policyVersion = "policy_version"
+            case pathPolicyVersion = "path_policy_version"
+        }
+    }
+
+    /// Capture quality (blur, lighting, framing) comes with the face PAD
+    /// analyser; until then the claim says it was not assessed.
+    public struct Quality: Encodable, Sendable {
+        public var assessed: Bool
+        public var guidance: [String]
+    }
+
+    /// Each hint is a score in [0, 1], or null when no analyser looked.
+    public struct AttackHints: Encodable, Sendable {
+        public var virtualCamera: Double?
+        public var writerProcess: Double?
+        public var replay: Double?
+        public var loop: Double?
+        public var reencoding: Double?
+        public var syntheticNoise: Double?
+        public var sensorMismatch: Double?
+        public var screen: Double?
+        public var print: Double?
+        public var maskLike: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case replay, loop, reencoding, screen, print
+            case virtualCamera = "virtual_camera"
+            case writerProcess = "writer_process"
+            case syntheticNoise = "synthetic_noise"
+            case sensorMismatch = "sensor_mismatch"
+            case maskLike = "mask_like"
+        }
+
+        /// Encodes every hint, null included, so a server sees which
+        /// analysers did not run rather than a missing key.
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(virtualCamera, forKey: .virtualCamera)
+            try c.encode(writerProcess, forKey: .writerProcess)
+            try c.encode(replay, forKey: .replay)
+            try c.encode(loop, forKey: .loop)
+            try c.encode(reencoding, forKey: .reencoding)
+            try c.encode(syntheticNoise, forKey: .syntheticNoise)
+            try c.encode(sensorMismatch, forKey: .sensorMismatch)
+            try c.encode(screen, forKey: .screen)
+            try c.encode(print, forKey: .print)
+            try c.encode(maskLike, forKey: .maskLike)
+        }
+    }
+
+    public struct Evidence: Encodable, Sendable {
+        /// SHA-256 of the evidence PNG's exact bytes.
+        public var imageSHA256: String
+        public var imageFormat: String = "png"
+        /// The capture frame the image was made from, and its payload digest.
+        public var imageFrameIndex: Int
+        public var imageFramePayloadSHA256: String
+        public var frameCount: Int
+        /// Last link of the hash chain over every frame (see `FrameChain`).
+        public var chainSHA256: String
+        public var chain: String = FrameChain.name
+
+        enum CodingKeys: String, CodingKey {
+            case chain
+            case imageSHA256 = "image_sha256"
+            case imageFormat = "image_format"
+            case imageFrameIndex = "image_frame_index"
+            case imageFramePayloadSHA256 = "image_frame_payload_sha256"
+            case frameCount = "frame_count"
+            case chainSHA256 = "chain_sha256"
+        }
+    }
+
+    public struct Submodules: Encodable, Sendable {
+        public var capturePath: Submodule
+        public var frameForensics: Submodule
+        public var pad: Submodule
+
+        enum CodingKeys: String, CodingKey {
+            case pad
+            case capturePath = "capture_path"
+            case frameForensics = "frame_forensics"
+        }
+    }
+
+    public struct Submodule: Encodable, Sendable {
+        /// "ran" or "not_run" (the analyser is not built yet).
+        public var status: String
+        public var verdict: String?
+        public var policyVersion: String?
+        public var findings: [SubmoduleFinding]
+
+        enum CodingKeys: String, CodingKey {
+            case status, verdict, findings
+            case policyVersion = "policy_version"
+        }
+
+        public static let notRun = Submodule(status: "not_run", verdict: nil, policyVersion: nil, findings: [])
+    }
+
+    public struct SubmoduleFinding: Encodable, Sendable {
+        public var code: String
+        public var severity: String
+        public var evidence: [String: String]
+    }
+}

@@ -1,0 +1,62 @@
+import CapturePath
+
+/// What a session's outcome is for the relying server.
+public enum Decision: String, Hashable, Sendable, Codable {
+    case pass
+    case fail
+    /// Capture again (too few frames, unknown path): not an accusation.
+    case retry
+    /// Suspicious: ask for a stronger check (passive by default).
+    case stepUp = "step_up"
+}
+
+/// The versioned decision policy: which capture-path verdicts fail, retry
+/// or step up, and the session limits. Shipped built in; `attest --policy
+/// FILE` overrides it with the same JSON shape, and every token names the
+/// version that decided it.
+public struct DecisionPolicy: Hashable, Sendable, Codable {
+    public var version: String
+    /// Capture-path verdict (physical, virtual, suspicious, unknown) → decision.
+    public var capturePath: [String: Decision]
+    /// Decision for a session attested from a file rather than a live
+    /// device: a file can be made by anyone, so it never passes outright.
+    public var fileSource: Decision
+    /// Fewer whole frames than this → retry.
+    public var minimumFrames: Int
+    /// Token lifetime (`exp - iat`).
+    public var tokenLifetimeSeconds: Int
+    /// The score each decision carries, in [0, 1].
+    public var scores: [String: Double]
+
+    enum CodingKeys: String, CodingKey {
+        case version, scores
+        case capturePath = "capture_path"
+        case fileSource = "file_source"
+        case minimumFrames = "minimum_frames"
+        case tokenLifetimeSeconds = "token_lifetime_s"
+    }
+
+    public static let standard = DecisionPolicy(
+        version: "decision-policy/1",
+        capturePath: ["physical": .pass, "virtual": .fail, "suspicious": .stepUp, "unknown": .retry],
+        fileSource: .stepUp,
+        // 10 frames is 0.4 s at 25 fps: less than that cannot show a face or
+        // timing behaviour to any analyser.
+        minimumFrames: 10,
+        // RFC 9711 leaves the lifetime to the profile; 120 s covers a kiosk
+        // upload on a slow link while keeping replay windows short.
+        tokenLifetimeSeconds: 120,
+        scores: ["pass": 1.0, "step_up": 0.5, "retry": 0.5, "fail": 0.0])
+
+    /// Combines the sources of a decision: the most severe wins
+    /// (fail > step_up > retry > pass).
+    public func decide(pathVerdict: PathVerdict, fromFile: Bool, frames: Int) -> Decision {
+        var candidates = [capturePath[pathVerdict.rawValue] ?? .stepUp]
+        if fromFile { candidates.append(fileSource) }
+        if frames < minimumFrames { candidates.append(.retry) }
+        let order: [Decision] = [.fail, .stepUp, .retry, .pass]
+        return order.first { candidates.contains($0) } ?? .stepUp
+    }
+
+    public func score(_ decision: Decision) -> Double { scores[decision.rawValue] ?? 0 }
+}

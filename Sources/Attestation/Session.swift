@@ -1,0 +1,79 @@
+import CaptureModel
+import CapturePath
+import Verifier
+
+/// What one capture session produced, as plain values: the input to the
+/// decision and to the token's claims.
+public struct SessionFacts: Sendable {
+    public var info: CaptureInfo
+    public var fingerprint: DeviceFingerprint?
+    public var assessment: PathAssessment?
+    public var fromFile: Bool
+    public var frames: Int
+    /// Seconds between the first and last kernel timestamps, when known.
+    public var kernelDuration: Double?
+    public var chainLink: [UInt8]
+    public var evidenceImageSHA256: String
+    public var evidenceFrameIndex: Int
+    public var evidenceFramePayloadSHA256: String
+
+    public init(info: CaptureInfo, fingerprint: DeviceFingerprint?, assessment: PathAssessment?, fromFile: Bool, frames: Int, kernelDuration: Double?,
+                chainLink: [UInt8], evidenceImageSHA256: String, evidenceFrameIndex: Int, evidenceFramePayloadSHA256: String) {
+        self.info = info
+        self.fingerprint = fingerprint
+        self.assessment = assessment
+        self.fromFile = fromFile
+        self.frames = frames
+        self.kernelDuration = kernelDuration
+        self.chainLink = chainLink
+        self.evidenceImageSHA256 = evidenceImageSHA256
+        self.evidenceFrameIndex = evidenceFrameIndex
+        self.evidenceFramePayloadSHA256 = evidenceFramePayloadSHA256
+    }
+}
+
+extension AttestationClaims {
+    /// The claims for a session, decided by `policy`. Pure: the caller
+    /// supplies the time and the session id.
+    public init(_ facts: SessionFacts, policy: DecisionPolicy, nonce: [UInt8], audience: String?, issuer: String, now: Int64, jti: String) {
+        let assessment = facts.assessment
+        let pathVerdict = assessment?.verdict ?? .unknown
+        let decision = policy.decide(pathVerdict: pathVerdict, fromFile: facts.fromFile, frames: facts.frames)
+        var reasons = (assessment?.findings ?? []).filter { $0.severity >= .suspicious }.map(\.code)
+        if facts.fromFile { reasons.append("file_source") }
+        if facts.fingerprint == nil { reasons.append("no_device_fingerprint") }
+        if facts.frames < policy.minimumFrames { reasons.append("too_few_frames") }
+        reasons = reasons.reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
+
+        let info = facts.info
+        let fingerprint = facts.fingerprint
+        let fps = facts.kernelDuration.flatMap { $0 > 0 && facts.frames > 1 ? Double(facts.frames - 1) / $0 : nil }
+        let capture = Capture(
+            source: facts.fromFile ? "file" : "device", node: fingerprint?.node ?? info.sourcePath, fingerprintSHA256: assessment?.fingerprintSHA256,
+            driver: fingerprint?.querycap.driver, card: fingerprint?.querycap.card, bus: fingerprint?.querycap.busInfo,
+            format: info.format.pixelFormat.fourcc, width: info.format.width, height: info.format.height, fps: fps,
+            nominalFPS: info.frameInterval?.framesPerSecond, frames: facts.frames, durationSeconds: facts.kernelDuration, timing: info.timing.rawValue)
+        self.init(
+            iss: issuer, iat: now, exp: now + Int64(policy.tokenLifetimeSeconds), jti: jti, aud: audience, eatNonce: Base64URL.encode(nonce),
+            captureguard: Body(
+                capture: capture,
+                decision: DecisionClaim(verdict: decision, score: policy.score(decision), reasons: reasons, policyVersion: policy.version,
+                                        pathPolicyVersion: assessment?.policyVersion ?? PathPolicy.standard.version),
+                quality: Quality(assessed: false, guidance: []),
+                attackHints: AttackHints(
+                    virtualCamera: assessment.map { $0.verdict == .virtual ? 1 : 0 },
+                    writerProcess: assessment.map { a in a.findings.contains { $0.code == "writer_process" } ? 1 : 0 }),
+                evidence: Evidence(imageSHA256: facts.evidenceImageSHA256, imageFrameIndex: facts.evidenceFrameIndex,
+                                   imageFramePayloadSHA256: facts.evidenceFramePayloadSHA256, frameCount: facts.frames,
+                                   chainSHA256: hexString(facts.chainLink))),
+            submods: Submodules(
+                capturePath: assessment.map { a in
+                    Submodule(status: "ran", verdict: a.verdict.rawValue, policyVersion: a.policyVersion,
+                              findings: a.findings.map { SubmoduleFinding(code: $0.code, severity: $0.severity.rawValue, evidence: $0.evidence) })
+                } ?? .notRun,
+                frameForensics: .notRun, pad: .notRun))
+    }
+
+    public var decision: Decision { captureguard.decision.verdict }
+    public var reasons: [String] { captureguard.decision.reasons }
+}

@@ -1,0 +1,213 @@
+import Attestation
+import CaptureCrypto
+import CaptureEngine
+import CaptureFile
+import CaptureModel
+import CapturePath
+import Foundation
+import Verifier
+
+/// Session orchestration for `attest`: capture (or read) the frames, run the
+/// analysers that exist, decide, write the evidence image and sign.
+enum AttestCommand {
+    static let command = Command(
+        name: "attest",
+        summary: "capture, analyse and print a signed attestation token",
+        help: """
+        Usage: captureguard attest DEVICE|CAPTURE --nonce B64URL --key agent.key
+                                   [--audience AUD] [--seconds N] [--evidence out.png] [--keep FILE]
+                                   [--policy FILE] [--alg EdDSA|Ed25519|ES256] [--issuer ID] [--force]
+
+        Captures DEVICE for --seconds (default 3) with raw payloads, or reads a
+        capture file, hashes every frame into a chain, judges the capture path,
+        decides pass|fail|retry|step_up with the decision policy, writes the
+        sharpest frame as PNG evidence, and prints a JWS (EAT claims, typ
+        eat+jwt) bound to the server's nonce and to the evidence image's SHA-256.
+        The token goes to stdout, a one-line summary to stderr. The exit status
+        is 0 whatever the decision; the server reads it from the token.
+
+        Options:
+          --nonce B64URL   the server's challenge, 8 to 64 bytes, base64url
+          --key FILE       the agent's private key (mode 600; see keygen)
+          --audience AUD   the aud claim
+          --seconds N      capture window for a device (default 3)
+          --evidence FILE  where to write the evidence PNG (default evidence.png, replaced)
+          --keep FILE      also record the session's capture file (device only)
+          --policy FILE    decision policy JSON instead of the built-in one
+          --alg ALG        EdDSA (default for Ed25519 keys), Ed25519 (RFC 9864) or ES256
+          --issuer ID      the iss claim (default captureguard:<key thumbprint>)
+          --force          replace an existing --keep FILE
+          --help           show this help
+
+        """,
+        run: run)
+
+    static func run(_ arguments: [String], _ console: Console) throws(CommandFailure) -> ExitCode {
+        let parsed = try ParsedArguments(
+            arguments, valued: ["nonce", "key", "audience", "seconds", "evidence", "keep", "policy", "alg", "issuer"], switches: ["force"])
+        let sourcePath = try parsed.single("DEVICE or CAPTURE")
+        let nonceText = try parsed.required("nonce")
+        guard let nonce = Base64URL.decode(nonceText), TokenVerifier.nonceSizes.contains(nonce.count) else {
+            throw CommandFailure(.usage, "--nonce must be base64url of 8 to 64 bytes (RFC 9711 eat_nonce)")
+        }
+        let seconds = try parsed.positiveNumber("seconds") ?? 3
+        let evidencePath = parsed.value("evidence") ?? "evidence.png"
+        let policy = try parsed.value("policy").map { file throws(CommandFailure) in
+            try PathCommands.loadDocument(DecisionPolicy.self, from: file, schema: nil, what: "decision policy") { _ in "" }
+        } ?? .standard
+        // The key first: an unusable key must fail before the camera is touched.
+        let signer: TokenSigner
+        do {
+            signer = try TokenSigner(key: try KeyFile.load(try parsed.required("key")), algorithm: parsed.value("alg"))
+        } catch {
+            throw CommandFailure(error)
+        }
+
+        var session = try SessionAccumulator(nonce: nonce)
+        let fingerprint: DeviceFingerprint?
+        let info: CaptureInfo
+        let fromFile = FileCommands.isRegularFile(sourcePath)
+        if fromFile {
+            let reader = try FileCommands.openCapture(sourcePath)
+            info = reader.info
+            fingerprint = reader.info.device
+            do {
+                while let frame = try reader.nextRecordedFrame() { try session.add(frame) }
+            } catch {
+                throw CommandFailure(error)
+            }
+            if let warning = reader.integrity.warning(path: reader.path, frames: reader.framesRead) { console.warn(warning) }
+        } else {
+            (info, fingerprint) = try captureLive(sourcePath, seconds: seconds, keep: parsed.value("keep"), replace: parsed.has("force"), session: &session, console: console)
+        }
+
+        // Everything from here to the printed token is what attest adds after
+        // the capture window closes; the summary reports it.
+        let windowClosed = monotonicNanoseconds()
+        let assessment = fingerprint.map { PathAssessor.assess($0) }
+        let evidence = try writeEvidence(session, to: evidencePath)
+        let facts = SessionFacts(
+            info: info, fingerprint: fingerprint, assessment: assessment, fromFile: fromFile, frames: session.frames,
+            kernelDuration: session.kernelDuration, chainLink: session.chain.link, evidenceImageSHA256: evidence.imageSHA256,
+            evidenceFrameIndex: evidence.frameIndex, evidenceFramePayloadSHA256: evidence.framePayloadSHA256)
+        let claims = AttestationClaims(
+            facts, policy: policy, nonce: nonce, audience: parsed.value("audience"), issuer: parsed.value("issuer") ?? "captureguard:\(signer.kid)",
+            now: Int64(Date().timeIntervalSince1970), jti: UUID().uuidString.lowercased())
+        let token: String
+        do {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            token = try signer.sign(claims: Array(try encoder.encode(claims)))
+        } catch {
+            throw CommandFailure(.internalError, "cannot sign the token: \(error)")
+        }
+        console.out(token)
+        let postCapture = String(format: "%.1f", Double(monotonicNanoseconds() - windowClosed) / 1e6)
+        let reasonText = claims.reasons.isEmpty ? "" : " (\(claims.reasons.joined(separator: ",")))"
+        console.writeError("attest: \(claims.decision.rawValue)\(reasonText); capture path \((assessment?.verdict ?? .unknown).rawValue); \(session.frames) frames; evidence \(evidencePath) frame \(evidence.frameIndex) sha256 \(evidence.imageSHA256.prefix(16))…; token \(token.utf8.count) bytes, kid \(signer.kid); \(postCapture) ms after capture\n")
+        return .success
+    }
+
+    /// Streams a live device into the session (and optionally a capture file).
+    static func captureLive(
+        _ path: String, seconds: Double, keep: String?, replace: Bool, session: inout SessionAccumulator, console: Console
+    ) throws(CommandFailure) -> (CaptureInfo, DeviceFingerprint?) {
+        let device: VideoDevice
+        let source: DeviceFrameSource
+        let fingerprint: DeviceFingerprint
+        do throws(DeviceError) {
+            device = try VideoDevice.openForCapture(path, mode: .raw)
+            fingerprint = CommandLineTool.fingerprint(of: device)
+            let interval = try device.negotiateFrameRate(nil)
+            source = try DeviceFrameSource(device: device, fingerprint: fingerprint, frameInterval: interval,
+                                           recorder: CommandLineTool.recorder, createdAt: CommandLineTool.timestamp())
+        } catch {
+            throw CommandFailure(error)
+        }
+        let writer: CaptureFileWriter?
+        do {
+            writer = try keep.map { try CaptureFileWriter(path: $0, info: source.info, appendOnly: true, replace: replace) }
+        } catch {
+            throw CommandFailure(error)
+        }
+        let stopSignals = StopSignals()
+        defer { withExtendedLifetime(stopSignals) {} }
+        var accumulated = session
+        let outcome = try CaptureWindow.run(source, seconds: seconds, frameLimit: nil, stopSignals: stopSignals, console: console) { (frame) throws(CommandFailure) in
+            try accumulated.add(frame)
+            do { try writer?.append(frame) } catch { throw CommandFailure(error) }
+        }
+        session = accumulated
+        do { try writer?.finish(reason: outcome.reason, message: outcome.failure?.message) } catch { throw CommandFailure(error) }
+        // A session cut short by an unplug or a signal is not attested.
+        if let failure = outcome.failure { throw failure }
+        return (source.info, fingerprint)
+    }
+
+    /// Converts the sharpest frame to RGB, writes it as PNG (atomically) and
+    /// returns its digests for the token.
+    static func writeEvidence(_ session: SessionAccumulator, to path: String) throws(CommandFailure) -> (imageSHA256: String, frameIndex: Int, framePayloadSHA256: String) {
+        guard let best = session.best else { throw CommandFailure(.invalidInput, "no frame to attest") }
+        let png: [UInt8]
+        do {
+            let rgb = try FrameConverter().toRGB24(best.frame)
+            guard let encoded = PNG.encode(pixels: rgb.payload, width: rgb.format.width, height: rgb.format.height, color: .rgb) else {
+                throw CommandFailure(.internalError, "cannot encode the evidence PNG")
+            }
+            png = encoded
+        } catch {
+            throw CommandFailure(error)
+        }
+        do {
+            try Data(png).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw CommandFailure(.outputError, "\(path): cannot write the evidence image: \(error.localizedDescription)")
+        }
+        do {
+            return (try SHA256.hexDigest(png), best.frame.metadata.index, hexString(best.payloadDigest))
+        } catch {
+            throw CommandFailure(error)
+        }
+    }
+}
+
+/// Everything `attest` keeps while frames stream by: the hash chain, the
+/// sharpest frame so far, and the kernel time span. Only one frame is held.
+struct SessionAccumulator {
+    private(set) var chain: FrameChain
+    private(set) var best: (frame: Frame, sharpness: Double, payloadDigest: [UInt8])?
+    private(set) var firstTimestamp: Int64?
+    private(set) var lastTimestamp: Int64?
+    private let converter: FrameConverter?
+
+    init(nonce: [UInt8]) throws(CommandFailure) {
+        do { chain = try FrameChain(nonce: nonce) } catch { throw CommandFailure(error) }
+        converter = try? FrameConverter()
+    }
+
+    var frames: Int { chain.count }
+
+    /// Seconds between the first and last kernel timestamps, when known.
+    var kernelDuration: Double? {
+        guard let firstTimestamp, let lastTimestamp else { return nil }
+        return Double(lastTimestamp - firstTimestamp) / 1e9
+    }
+
+    mutating func add(_ frame: Frame) throws(CommandFailure) {
+        let digest: [UInt8]
+        do { digest = try chain.append(frame) } catch { throw CommandFailure(error) }
+        if let timestamp = frame.metadata.timestampNanoseconds {
+            if firstTimestamp == nil { firstTimestamp = timestamp }
+            lastTimestamp = timestamp
+        }
+        // A frame that will not decode cannot be evidence; it still counts
+        // in the chain.
+        guard let converter, let planar = try? converter.toYU12(frame) else { return }
+        let sharpness = planar.payload.withUnsafeBufferPointer {
+            Sharpness.laplacianVariance(luma: $0, width: planar.format.width, height: planar.format.height, stride: planar.format.width)
+        }
+        if best == nil || sharpness > (best?.sharpness ?? 0) {
+            best = (frame, sharpness, digest)
+        }
+    }
+}

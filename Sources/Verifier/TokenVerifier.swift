@@ -1,0 +1,171 @@
+import CaptureCrypto
+import Foundation
+
+/// Why a token was rejected: stable codes, documented in the README.
+public struct VerificationFailure: Error, Equatable, Sendable {
+    public enum Code: String, Sendable, CaseIterable {
+        case badFormat = "bad_format"
+        case unsupportedAlg = "unsupported_alg"
+        case unknownKid = "unknown_kid"
+        case badSignature = "bad_signature"
+        case expired
+        case notYetValid = "not_yet_valid"
+        case nonceMismatch = "nonce_mismatch"
+        case audienceMismatch = "audience_mismatch"
+        case evidenceMismatch = "evidence_mismatch"
+        case profileUnsupported = "profile_unsupported"
+    }
+
+    public var code: Code
+    public var detail: String
+
+    public init(_ code: Code, _ detail: String) {
+        self.code = code
+        self.detail = detail
+    }
+}
+
+/// What a server expects of a token.
+public struct VerificationPolicy: Sendable {
+    /// The challenge the server issued for this session.
+    public var nonce: [UInt8]
+    public var audience: String?
+    /// The exact image bytes the server will face-match, if it checks them.
+    public var evidenceImage: [UInt8]?
+    /// Seconds of clock difference tolerated on `exp`, `nbf` and `iat`.
+    public var clockSkew: Int64
+    /// Unix time to judge `exp` against; now by default.
+    public var now: Int64
+
+    public init(nonce: [UInt8], audience: String? = nil, evidenceImage: [UInt8]? = nil, clockSkew: Int64 = 30, now: Int64 = Int64(Date().timeIntervalSince1970)) {
+        self.nonce = nonce
+        self.audience = audience
+        self.evidenceImage = evidenceImage
+        self.clockSkew = clockSkew
+        self.now = now
+    }
+}
+
+/// A token that passed every check.
+public struct VerifiedToken: @unchecked Sendable {
+    public var header: [String: Any]
+    public var claims: [String: Any]
+    /// The payload exactly as signed, for printing without re-encoding.
+    public var payload: [UInt8]
+}
+
+public enum TokenVerifier {
+    /// The profile this verifier understands (the `eat_profile` claim).
+    public static let profile = "urn:captureguard:eat-profile:1"
+    /// `EdDSA` (RFC 8037) and `Ed25519` (RFC 9864) name the same signature;
+    /// `ES256` is ECDSA P-256 with SHA-256. Never `none`, never HS*: an
+    /// attacker must not pick a MAC keyed with our public key.
+    public static let allowedAlgorithms: [String: KeyAlgorithm] = ["EdDSA": .ed25519, "Ed25519": .ed25519, "ES256": .es256]
+    /// Bounds the work an unauthenticated token can cause before its
+    /// signature is checked; a token with a full attestation is ~10 KB.
+    public static let maximumTokenSize = 256 * 1024
+    /// eat_nonce is 8 to 64 bytes (RFC 9711 §4.1).
+    public static let nonceSizes = 8...64
+
+    /// Verifies a compact JWS: format, algorithm allowlist, key id, signature,
+    /// then the claims, in that order, so nothing unsigned is trusted.
+    public static func verify(_ token: String, keys: JWKS, policy: VerificationPolicy) throws(VerificationFailure) -> VerifiedToken {
+        try verify(token, keys: KeyRing(keys), policy: policy)
+    }
+
+    public static func verify(_ token: String, keys: KeyRing, policy: VerificationPolicy) throws(VerificationFailure) -> VerifiedToken {
+        // Work on the UTF-8 bytes: a token is ASCII, and String's
+        // Character-level trimming and splitting cost more than the signature.
+        var bytes = Array(token.utf8)
+        guard bytes.count <= maximumTokenSize + 2 else { throw .init(.badFormat, "token is \(bytes.count) bytes; the limit is \(maximumTokenSize)") }
+        func isWhitespace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0a || byte == 0x0d }
+        while let last = bytes.last, isWhitespace(last) { bytes.removeLast() }
+        let start = bytes.firstIndex { !isWhitespace($0) } ?? bytes.endIndex
+        guard bytes.count - start <= maximumTokenSize else { throw .init(.badFormat, "token is \(bytes.count) bytes; the limit is \(maximumTokenSize)") }
+        var dots: [Int] = []
+        bytes.withUnsafeBufferPointer { buffer in
+            for index in start..<buffer.count where buffer[index] == UInt8(ascii: ".") {
+                dots.append(index)
+                if dots.count > 2 { break }
+            }
+        }
+        guard dots.count == 2, dots[0] > start, dots[1] > dots[0] + 1, dots[1] < bytes.count - 1 else {
+            throw .init(.badFormat, "a compact JWS has three non-empty parts")
+        }
+        guard let headerBytes = Base64URL.decode(bytes: bytes[start..<dots[0]]),
+              let payload = Base64URL.decode(bytes: bytes[(dots[0] + 1)..<dots[1]]),
+              let signature = Base64URL.decode(bytes: bytes[(dots[1] + 1)...])
+        else {
+            throw .init(.badFormat, "a part is not base64url")
+        }
+        guard let header = StrictJSON.object(headerBytes) else { throw .init(.badFormat, "the header is not a JSON object with unique member names") }
+        guard let alg = header["alg"] as? String, let algorithm = allowedAlgorithms[alg] else {
+            throw .init(.unsupportedAlg, "alg '\(header["alg"].map { "\($0)" } ?? "")' is not one of \(allowedAlgorithms.keys.sorted().joined(separator: ", "))")
+        }
+        if let critical = header["crit"] { throw .init(.badFormat, "unsupported critical header parameters \(critical)") }
+        guard let kid = header["kid"] as? String, let (jwk, usable) = keys.keys[kid] else {
+            throw .init(.unknownKid, "kid '\(header["kid"].map { "\($0)" } ?? "")' is not in the JWKS")
+        }
+        guard let key = usable, key.algorithm == algorithm else {
+            throw .init(.unsupportedAlg, "key \(kid) (\(jwk.kty) \(jwk.crv)) cannot verify \(alg)")
+        }
+        // Both algorithms sign with exactly 64 bytes (Ed25519; ES256's r‖s).
+        guard signature.count == 64 else { throw .init(.badFormat, "the signature is \(signature.count) bytes, not 64") }
+        let signingInput = Array(bytes[start..<dots[1]])
+        guard key.verify(signature, over: signingInput) else { throw .init(.badSignature, "the signature does not verify with key \(kid)") }
+        guard let claims = StrictJSON.object(payload) else { throw .init(.badFormat, "the payload is not a JSON object with unique member names") }
+        try checkClaims(claims, policy)
+        return VerifiedToken(header: header, claims: claims, payload: payload)
+    }
+
+    static func checkClaims(_ claims: [String: Any], _ policy: VerificationPolicy) throws(VerificationFailure) {
+        guard let profile = claims["eat_profile"] as? String, profile == Self.profile else {
+            throw .init(.profileUnsupported, "eat_profile '\(claims["eat_profile"].map { "\($0)" } ?? "")' is not \(Self.profile)")
+        }
+        guard let exp = integer(claims["exp"]) else { throw .init(.badFormat, "exp is missing or not a number") }
+        guard policy.now <= exp + policy.clockSkew else { throw .init(.expired, "expired at \(exp), now \(policy.now)") }
+        for name in ["nbf", "iat"] {
+            guard let value = claims[name] else { continue }
+            guard let time = integer(value) else { throw .init(.badFormat, "\(name) is not a number") }
+            guard time <= policy.now + policy.clockSkew else { throw .init(.notYetValid, "\(name) \(time) is after now \(policy.now)") }
+        }
+        guard let nonceText = claims["eat_nonce"] as? String, let nonce = Base64URL.decode(nonceText), nonceSizes.contains(nonce.count) else {
+            throw .init(.badFormat, "eat_nonce is missing, not base64url, or not 8-64 bytes")
+        }
+        guard constantTimeEqual(nonce, policy.nonce) else { throw .init(.nonceMismatch, "eat_nonce differs from the expected nonce") }
+        if let audience = policy.audience {
+            let claimed: [String]
+            if let single = claims["aud"] as? String { claimed = [single] } else { claimed = claims["aud"] as? [String] ?? [] }
+            guard claimed.contains(audience) else { throw .init(.audienceMismatch, "aud \(claimed) does not include '\(audience)'") }
+        }
+        if let image = policy.evidenceImage {
+            guard let evidence = (claims["captureguard"] as? [String: Any])?["evidence"] as? [String: Any],
+                  let expected = (evidence["image_sha256"] as? String).flatMap(hexBytes)
+            else { throw .init(.evidenceMismatch, "the token carries no evidence image digest") }
+            let actual: [UInt8]
+            do { actual = try SHA256.digest(image) } catch { throw .init(.evidenceMismatch, "cannot hash the image: \(error.message)") }
+            guard constantTimeEqual(actual, expected) else { throw .init(.evidenceMismatch, "the image's SHA-256 differs from the token's") }
+        }
+    }
+
+    /// A JSON number that is a whole number of seconds.
+    static func integer(_ value: Any?) -> Int64? {
+        // JSONSerialization gives true/false as NSNumber with objCType "c";
+        // a boolean is not a time.
+        guard let number = value as? NSNumber, String(cString: number.objCType) != "c" else { return nil }
+        let double = number.doubleValue
+        guard double.isFinite, double == double.rounded(), abs(double) < 1e15 else { return nil }
+        return Int64(double)
+    }
+
+    static func hexBytes(_ text: String) -> [UInt8]? {
+        let digits = Array(text.utf8)
+        guard digits.count % 2 == 0 else { return nil }
+        var bytes: [UInt8] = []
+        for index in stride(from: 0, to: digits.count, by: 2) {
+            guard let byte = UInt8(String(decoding: digits[index..<index + 2], as: UTF8.self), radix: 16) else { return nil }
+            bytes.append(byte)
+        }
+        return bytes
+    }
+}

@@ -1,0 +1,168 @@
+@testable import Attestation
+import CaptureCrypto
+@testable import CaptureFile
+import Foundation
+import TestSupport
+@testable import Verifier
+import XCTest
+
+final class EncodingTests: XCTestCase {
+    func testBase64URLRoundTripAndStrictness() {
+        for length in 0..<40 {
+            let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+            let text = Base64URL.encode(bytes)
+            XCTAssertFalse(text.contains("=") || text.contains("+") || text.contains("/"))
+            XCTAssertEqual(Base64URL.decode(text), bytes)
+        }
+        XCTAssertEqual(Base64URL.encode(Array("\u{3}\u{ff}".utf8)), "A8O_")
+        XCTAssertNil(Base64URL.decode("ab+c"), "standard alphabet is not base64url")
+        XCTAssertNil(Base64URL.decode("abc="), "no padding")
+        XCTAssertNil(Base64URL.decode("abcde"), "a length of 4n+1 cannot occur")
+        XCTAssertNil(Base64URL.decode("AB"), "non-zero leftover bits are not canonical")
+        XCTAssertNil(Base64URL.decode("ab c"))
+    }
+
+    func testDuplicateMemberNamesAreFoundEvenWhenEscaped() {
+        XCTAssertTrue(StrictJSON.hasDuplicateKeys(Array(#"{"a":1,"a":2}"#.utf8)))
+        XCTAssertTrue(StrictJSON.hasDuplicateKeys(Array(#"{"exp":1,"\u0065xp":2}"#.utf8)))
+        XCTAssertTrue(StrictJSON.hasDuplicateKeys(Array(#"{"x":{"k":1,"k":2}}"#.utf8)))
+        XCTAssertFalse(StrictJSON.hasDuplicateKeys(Array(#"{"a":{"a":1},"b":["a","a"],"c":"a"}"#.utf8)))
+        XCTAssertNil(StrictJSON.object(Array(#"[1,2]"#.utf8)), "the top level must be an object")
+        XCTAssertNotNil(StrictJSON.object(Array(#"{"a":"}\"{"}"#.utf8)))
+    }
+
+    func testJWKThumbprintMatchesRFC8037Example() throws {
+        // RFC 8037 appendix A.3.
+        let jwk = JWK(kty: "OKP", crv: "Ed25519", x: "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo", y: nil, kid: nil, alg: nil)
+        XCTAssertEqual(try jwk.thumbprint(), "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k")
+    }
+
+    func testPNGIsAValidZlibStreamWithTheExactPixels() throws {
+        let width = 300, height = 250  // > 64 KiB of rows: several stored blocks
+        let pixels = (0..<(width * height * 3)).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        let png = try XCTUnwrap(PNG.encode(pixels: pixels, width: width, height: height, color: .rgb))
+        XCTAssertEqual(Array(png.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+        // Python's zlib inflates the IDAT and checks Adler-32 and the chunk CRCs.
+        let directory = try makeScratchDirectory(for: self)
+        try writeBytes(png, to: directory + "/e.png")
+        try writeBytes(pixels, to: directory + "/e.rgb")
+        let script = """
+        import struct, sys, zlib
+        d = open(sys.argv[1], 'rb').read(); p = 8; idat = b''; ihdr = None
+        while p < len(d):
+            n, = struct.unpack('>I', d[p:p+4]); t = d[p+4:p+8]; body = d[p+8:p+8+n]
+            assert zlib.crc32(t + body) == struct.unpack('>I', d[p+8+n:p+12+n])[0], t
+            if t == b'IHDR': ihdr = struct.unpack('>IIBBBBB', body)
+            if t == b'IDAT': idat += body
+            p += 12 + n
+        raw = zlib.decompress(idat); w, h = ihdr[0], ihdr[1]
+        rows = [raw[r*(w*3+1)+1:(r+1)*(w*3+1)] for r in range(h)]
+        assert all(raw[r*(w*3+1)] == 0 for r in range(h))
+        print('ok' if b''.join(rows) == open(sys.argv[2], 'rb').read() and ihdr[2:4] == (8, 2) else 'bad')
+        """
+        let result = try runTool("python3", ["-c", script, directory + "/e.png", directory + "/e.rgb"])
+        XCTAssertEqual(String(decoding: result.stdout, as: UTF8.self), "ok\n", result.stderr)
+        XCTAssertNil(PNG.encode(pixels: [1, 2], width: 2, height: 2, color: .rgb))
+    }
+}
+
+final class SignatureTests: XCTestCase {
+    private func token(_ key: SigningKey, claims: [String: Any], alg: String? = nil) throws -> String {
+        try TokenSigner(key: key, algorithm: alg).sign(claims: Array(try JSONSerialization.data(withJSONObject: claims, options: [.sortedKeys])))
+    }
+
+    private func claims(nonce: [UInt8], now: Int64) -> [String: Any] {
+        ["eat_profile": TokenVerifier.profile, "eat_nonce": Base64URL.encode(nonce), "iat": now, "exp": now + 120, "aud": "bank",
+         "captureguard": ["evidence": ["image_sha256": try! SHA256.hexDigest([1, 2, 3])]]]
+    }
+
+    func testSignVerifyRoundTripForEveryAlgorithmAndKeyFile() throws {
+        let nonce = [UInt8](repeating: 7, count: 16)
+        let now: Int64 = 1_800_000_000
+        for (algorithm, alg) in [(KeyAlgorithm.ed25519, "EdDSA"), (.ed25519, "Ed25519"), (.es256, "ES256")] {
+            // Through PEM and back, as keygen and attest do.
+            let key = try SigningKey(pem: try SigningKey.generate(algorithm).pem())
+            let jwks = try KeyFile.jwks(for: key)
+            let text = try token(key, claims: claims(nonce: nonce, now: now), alg: alg)
+            let policy = VerificationPolicy(nonce: nonce, audience: "bank", evidenceImage: [1, 2, 3], now: now + 10)
+            let verified = try TokenVerifier.verify(text, keys: jwks, policy: policy)
+            XCTAssertEqual(verified.header["alg"] as? String, alg)
+            XCTAssertEqual(verified.header["typ"] as? String, "eat+jwt")
+            XCTAssertEqual(verified.header["kid"] as? String, jwks.keys.first?.kid)
+            // ES256 signatures are randomised; Ed25519 ones are deterministic.
+            XCTAssertEqual(try token(key, claims: claims(nonce: nonce, now: now), alg: alg) == text, algorithm == .ed25519)
+        }
+    }
+
+    func testEachClaimCheckHasItsCode() throws {
+        let key = try SigningKey.generate(.ed25519)
+        let jwks = try KeyFile.jwks(for: key)
+        let nonce = [UInt8](repeating: 9, count: 32)
+        let now: Int64 = 1_800_000_000
+        func code(_ mutate: (inout [String: Any]) -> Void, policy: VerificationPolicy? = nil) throws -> String? {
+            var c = claims(nonce: nonce, now: now)
+            mutate(&c)
+            do {
+                _ = try TokenVerifier.verify(try token(key, claims: c), keys: jwks, policy: policy ?? VerificationPolicy(nonce: nonce, audience: "bank", now: now))
+                return nil
+            } catch {
+                return (error as? VerificationFailure)?.code.rawValue ?? "\(error)"
+            }
+        }
+        XCTAssertNil(try code { _ in })
+        XCTAssertEqual(try code { $0["exp"] = now - 31 }, "expired")
+        XCTAssertNil(try code { $0["exp"] = now - 29 }, "within the default 30 s skew")
+        XCTAssertEqual(try code { $0["iat"] = now + 600 }, "not_yet_valid")
+        XCTAssertEqual(try code { $0["eat_nonce"] = Base64URL.encode([UInt8](repeating: 1, count: 32)) }, "nonce_mismatch")
+        XCTAssertEqual(try code { $0["eat_nonce"] = Base64URL.encode([UInt8](repeating: 9, count: 7)) }, "bad_format")
+        XCTAssertEqual(try code { $0["aud"] = "other" }, "audience_mismatch")
+        XCTAssertEqual(try code { $0["eat_profile"] = "urn:other" }, "profile_unsupported")
+        XCTAssertEqual(try code { $0["exp"] = true }, "bad_format", "a boolean is not a time")
+        XCTAssertEqual(try code({ _ in }, policy: VerificationPolicy(nonce: nonce, audience: "bank", evidenceImage: [1, 2, 4], now: now)), "evidence_mismatch")
+    }
+
+    func testKeyTypeMustMatchTheAlgorithm() throws {
+        let ed = try SigningKey.generate(.ed25519)
+        let ec = try SigningKey.generate(.es256)
+        // The Ed25519 key's kid, but an ES256 header signed by the EC key.
+        var jwks = try KeyFile.jwks(for: ed)
+        let ecToken = try TokenSigner(key: ec).sign(claims: Array(#"{"a":1}"#.utf8))
+        jwks.keys[0].kid = try KeyFile.jwks(for: ec).keys[0].kid
+        XCTAssertThrowsError(try TokenVerifier.verify(ecToken, keys: jwks, policy: VerificationPolicy(nonce: [UInt8](repeating: 0, count: 8)))) { error in
+            XCTAssertEqual((error as? VerificationFailure)?.code, .unsupportedAlg)
+        }
+    }
+
+    func testKeyFilesAreWrittenPrivateAndInsecureOnesRefused() throws {
+        let directory = try makeScratchDirectory(for: self)
+        let path = directory + "/agent.key"
+        try KeyFile.store(try SigningKey.generate(.es256), to: path, replace: false)
+        let mode = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber).uint16Value
+        XCTAssertEqual(mode & 0o777, 0o600)
+        XCTAssertEqual(try KeyFile.load(path).algorithm, .es256)
+        XCTAssertThrowsError(try KeyFile.store(try SigningKey.generate(.es256), to: path, replace: false)) { XCTAssertEqual($0 as? KeyFileError, .exists(path)) }
+        chmod(path, 0o640)
+        XCTAssertThrowsError(try KeyFile.load(path)) { XCTAssertEqual($0 as? KeyFileError, .insecurePermissions(path, mode: 0o640)) }
+        try writeBytes(Array("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n".utf8), to: directory + "/bad.key")
+        chmod(directory + "/bad.key", 0o600)
+        XCTAssertThrowsError(try KeyFile.load(directory + "/bad.key")) { error in
+            guard case .invalid = error as? KeyFileError else { return XCTFail("\(error)") }
+        }
+    }
+
+    func testFrameChainCommitsToOrderAndContent() throws {
+        let format = FrameFormatShim.grey
+        func chain(_ payloads: [[UInt8]]) throws -> [UInt8] {
+            var chain = try FrameChain(nonce: [1, 2, 3, 4, 5, 6, 7, 8])
+            for (index, payload) in payloads.enumerated() {
+                try chain.append(FrameFormatShim.frame(index: index, payload: payload, format: format))
+            }
+            return chain.link
+        }
+        let base = try chain([[1], [2], [3]])
+        XCTAssertEqual(try chain([[1], [2], [3]]), base)
+        XCTAssertNotEqual(try chain([[1], [3], [2]]), base, "order matters")
+        XCTAssertNotEqual(try chain([[1], [2], [4]]), base, "content matters")
+        XCTAssertNotEqual(try chain([[1], [2]]), base, "a dropped frame changes the chain")
+    }
+}

@@ -30,6 +30,6 @@ let package = Package(
         .testTarget(name: "CaptureFileTests", dependencies: ["CaptureFile", "CaptureModel", "TestSupport"]),
         .testTarget(name: "CapturePathTests", dependencies: ["CapturePath", "CaptureModel", "CaptureCrypto", "TestSupport"]),
         .testTarget(name: "VerifierTests", dependencies: ["Verifier", "CaptureCrypto", "Attestation", "CaptureFile", "CaptureModel", "TestSupport"]),
-        .testTarget(name: "CaptureGuardCLITests", dependencies: ["CaptureGuardCLI", "CaptureFile", "CaptureModel", "TestSupport"]),
+        .testTarget(name: "CaptureGuardCLITests", dependencies: ["CaptureGuardCLI", "CaptureFile", "CaptureModel", "Attestation", "CaptureCrypto", "TestSupport"]),
     ]
 )

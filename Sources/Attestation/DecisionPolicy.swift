@@ -48,6 +48,22 @@ public struct DecisionPolicy: Hashable, Sendable, Codable {
         tokenLifetimeSeconds: 120,
         scores: ["pass": 1.0, "step_up": 0.5, "retry": 0.5, "fail": 0.0])
 
+    /// Why a policy cannot be used, or nil when it can: a policy file must
+    /// not be able to make a virtual camera pass by leaving a key out, or
+    /// sign tokens that expire before they are sent.
+    public var problem: String? {
+        for verdict in ["physical", "virtual", "suspicious", "unknown"] where capturePath[verdict] == nil {
+            return "capture_path has no decision for '\(verdict)'"
+        }
+        // A day bounds a token's replay window and keeps iat + lifetime far from overflow.
+        guard (1...86_400).contains(tokenLifetimeSeconds) else { return "token_lifetime_s must be 1 to 86400" }
+        guard (0...1_000_000).contains(minimumFrames) else { return "minimum_frames must be 0 to 1000000" }
+        for decision in ["pass", "fail", "retry", "step_up"] {
+            guard let score = scores[decision], (0...1).contains(score) else { return "scores.\(decision) must be a number from 0 to 1" }
+        }
+        return nil
+    }
+
     /// Combines the sources of a decision: the most severe wins
     /// (fail > step_up > retry > pass).
     public func decide(pathVerdict: PathVerdict, fromFile: Bool, frames: Int) -> Decision {

@@ -27,8 +27,3 @@ public struct FrameChain: Sendable {
         return payloadDigest
     }
 }
-
-/// Lowercase hex of bytes.
-public func hexString(_ bytes: [UInt8]) -> String {
-    bytes.map { $0 < 16 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
-}

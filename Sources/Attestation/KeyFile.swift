@@ -24,7 +24,7 @@ public enum KeyFileError: Error, Equatable, Sendable {
         case .notFound(let path): return "\(path): no such key file"
         case .unreadable(let path): return "\(path): cannot read the key file"
         case .insecurePermissions(let path, let mode):
-            return "\(path): private key is readable by others (mode \(String(mode, radix: 8))); run chmod 600 \(path)"
+            return "\(path): private key is open to group or others (mode \(String(mode, radix: 8))); run chmod 600 \(path)"
         case .invalid(let path, let reason): return "\(path): not a usable private key (\(reason))"
         case .exists(let path): return "\(path): already exists (use --force to replace it)"
         case .writeFailed(let path, let reason): return "\(path): cannot write the key: \(reason)"
@@ -50,24 +50,35 @@ public enum KeyFile {
         }
     }
 
-    /// Writes the key as PEM with mode 0600, created exclusively (or
-    /// replacing an old one with `replace`), so it is never readable by
-    /// others for even a moment.
+    /// Writes the key as PEM with mode 0600. The file is created exclusively
+    /// as a hidden temporary beside `path`, so it is never readable by others
+    /// for even a moment, then renamed into place: a failed `--force` leaves
+    /// the old key, which servers may still trust, untouched.
     public static func store(_ key: SigningKey, to path: String, replace: Bool) throws(KeyFileError) {
         let pem: [UInt8]
         do { pem = try key.pem() } catch { throw .writeFailed(path, error.message) }
-        if replace { unlink(path) }
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else {
-            if errno == EEXIST { throw .exists(path) }
-            throw .writeFailed(path, String(cString: strerror(errno)))
-        }
-        defer { close(fd) }
+        if !replace && access(path, F_OK) == 0 { throw .exists(path) }
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { String(path[...$0]) } ?? ""
+        let temporary = directory + "." + (slash.map { String(path[path.index(after: $0)...]) } ?? path) + ".new-\(getpid())"
+        unlink(temporary)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw .writeFailed(path, String(cString: strerror(errno))) }
         fchmod(fd, 0o600)
         let written = pem.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        guard written == pem.count, fsync(fd) == 0 else {
+        let synced = fsync(fd) == 0
+        close(fd)
+        guard written == pem.count, synced else {
+            unlink(temporary)
+            throw .writeFailed(path, "short write")
+        }
+        if !replace && access(path, F_OK) == 0 {
+            unlink(temporary)
+            throw .exists(path)
+        }
+        guard rename(temporary, path) == 0 else {
             let reason = String(cString: strerror(errno))
-            unlink(path)
+            unlink(temporary)
             throw .writeFailed(path, reason)
         }
     }

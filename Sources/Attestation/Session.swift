@@ -1,3 +1,4 @@
+import CaptureCrypto
 import CaptureModel
 import CapturePath
 import Verifier

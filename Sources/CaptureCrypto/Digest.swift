@@ -41,9 +41,11 @@ public enum SHA256 {
 
     /// Lowercase hex of the digest, the form fingerprints and tokens carry.
     public static func hexDigest(_ bytes: [UInt8]) throws(CryptoError) -> String {
-        try digest(bytes).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        hexString(try digest(bytes))
     }
+}
+
+/// Lowercase hex of bytes.
+public func hexString(_ bytes: [UInt8]) -> String {
+    bytes.map { $0 < 16 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
 }

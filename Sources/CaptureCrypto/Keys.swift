@@ -61,7 +61,9 @@ public final class SigningKey: @unchecked Sendable {
         let loaded: OpaquePointer? = pem.withUnsafeBytes { bytes in
             guard let bio = BIO_new_mem_buf(bytes.baseAddress, Int32(clamping: bytes.count)) else { return nil }
             defer { BIO_free(bio) }
-            return PEM_read_bio_PrivateKey(bio, nil, nil, nil)
+            // A password callback that declines: an encrypted key fails
+            // instead of OpenSSL prompting on the kiosk's terminal.
+            return PEM_read_bio_PrivateKey(bio, nil, { _, _, _, _ in 0 }, nil)
         }
         guard let loaded else { throw .fromQueue("not a PEM private key") }
         let key = EVPKey(loaded)
@@ -226,7 +228,12 @@ enum ECDSASignature {
         defer { ECDSA_SIG_free(signature) }
         let r = raw.withUnsafeBufferPointer { BN_bin2bn($0.baseAddress, 32, nil) }
         let s = raw.withUnsafeBufferPointer { $0.baseAddress.map { BN_bin2bn($0 + 32, 32, nil) } ?? nil }
-        guard let r, let s, ECDSA_SIG_set0(signature, r, s) == 1 else { throw .fromQueue("ECDSA_SIG_set0") }
+        // ECDSA_SIG_set0 takes ownership only when it succeeds.
+        guard let r, let s, ECDSA_SIG_set0(signature, r, s) == 1 else {
+            BN_free(r)
+            BN_free(s)
+            throw .fromQueue("ECDSA_SIG_set0")
+        }
         var output: UnsafeMutablePointer<UInt8>?
         let length = i2d_ECDSA_SIG(signature, &output)
         guard length > 0, let output else { throw .fromQueue("i2d_ECDSA_SIG") }

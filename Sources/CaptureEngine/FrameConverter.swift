@@ -50,6 +50,14 @@ public final class FrameConverter {
         guard let target = FrameFormat.packed(targetFormat, width: source.width, height: source.height),
               v4lconvert_supported_dst_format(targetFormat.rawValue) != 0
         else { throw .unsupported(targetFormat) }
+        // libv4lconvert reads the whole layout before it checks the size it
+        // was given, so a short payload (a damaged or crafted capture, a
+        // frame the driver flagged as an error) must be refused here.
+        if !source.pixelFormat.isCompressed {
+            guard let needed = source.minimumPayloadSize, frame.payload.count >= needed else {
+                throw .failed("\(source.pixelFormat.fourcc) \(source.width)x\(source.height): payload of \(frame.payload.count) bytes is shorter than its layout")
+            }
+        }
         var sourceFormat = v4l2_format()
         sourceFormat.type = 1
         sourceFormat.fmt.pix.width = UInt32(source.width)
@@ -57,7 +65,7 @@ public final class FrameConverter {
         sourceFormat.fmt.pix.pixelformat = source.pixelFormat.rawValue
         sourceFormat.fmt.pix.field = 1
         sourceFormat.fmt.pix.bytesperline = UInt32(clamping: source.bytesPerLine)
-        sourceFormat.fmt.pix.sizeimage = UInt32(clamping: max(source.sizeImage, frame.payload.count))
+        sourceFormat.fmt.pix.sizeimage = UInt32(clamping: frame.payload.count)
         var destination = sourceFormat
         destination.fmt.pix.pixelformat = targetFormat.rawValue
         destination.fmt.pix.bytesperline = UInt32(target.bytesPerLine)

@@ -72,6 +72,9 @@ public enum CaptureFileError: Error, Equatable, Sendable {
     case invalidInput(path: String, reason: String)
     /// Refusing to overwrite: recorded material is never lost by accident.
     case outputExists(path: String)
+    /// Reading an input failed (an I/O error, not its content).
+    case unreadable(path: String, operation: String, reason: String)
+    /// Writing an output failed.
     case io(path: String, operation: String, reason: String)
 
     public var message: String {
@@ -83,7 +86,8 @@ public enum CaptureFileError: Error, Equatable, Sendable {
         case .corruptHeader(let path, let reason): return "\(path): corrupt capture header (\(reason))"
         case .invalidInput(let path, let reason): return "\(path): \(reason)"
         case .outputExists(let path): return "\(path): already exists (use --force to replace it)"
-        case .io(let path, let operation, let reason): return "\(path): \(operation) failed: \(reason)"
+        case .io(let path, let operation, let reason), .unreadable(let path, let operation, let reason):
+            return "\(path): \(operation) failed: \(reason)"
         }
     }
 }

@@ -81,6 +81,9 @@ public final class CaptureFileReader: FrameSource {
         } catch {
             throw .corruptHeader(path: path, reason: "header JSON does not decode")
         }
+        guard info.format.isPlausible else {
+            throw .corruptHeader(path: path, reason: "implausible frame format \(info.format.width)x\(info.format.height), bytesperline \(info.format.bytesPerLine)")
+        }
     }
 
     public func nextFrame() throws -> Frame? { try nextRecordedFrame() }
@@ -154,6 +157,8 @@ public final class CaptureFileReader: FrameSource {
         let length = Int(head.littleEndian(UInt32.self, at: 4))
         // The end record is short; `head` already holds its first bytes.
         let alreadyRead = head.count - 8
+        // The trailer JSON is a few dozen bytes; 1 MiB bounds what a damaged
+        // length field can make the reader allocate.
         guard length <= 1 << 20, alreadyRead <= length + CaptureFileLayout.checksumSize else {
             integrity = .damaged(offset: offset, reason: "end record length \(length)")
             return nil

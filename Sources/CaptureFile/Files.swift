@@ -118,14 +118,14 @@ final class InputFile {
             let error = errno
             if error == ENOENT || error == ENOTDIR { throw .notFound(path: path) }
             if error == EACCES { throw .permissionDenied(path: path) }
-            throw .io(path: path, operation: "stat", reason: String(cString: strerror(error)))
+            throw .unreadable(path: path, operation: "stat", reason: String(cString: strerror(error)))
         }
         if info.st_mode & S_IFMT == S_IFDIR { throw .foreign(path: path, reason: "a directory") }
         fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 {
             let error = errno
             if error == EACCES { throw .permissionDenied(path: path) }
-            throw .io(path: path, operation: "open", reason: String(cString: strerror(error)))
+            throw .unreadable(path: path, operation: "open", reason: String(cString: strerror(error)))
         }
         size = Int(info.st_size)
     }
@@ -164,7 +164,7 @@ final class InputFile {
             let got = scratch.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
             if got < 0 {
                 if errno == EINTR { continue }
-                throw .io(path: path, operation: "read", reason: String(cString: strerror(errno)))
+                throw .unreadable(path: path, operation: "read", reason: String(cString: strerror(errno)))
             }
             if got == 0 { atEnd = true } else { buffer.append(contentsOf: scratch[0..<got]) }
         }

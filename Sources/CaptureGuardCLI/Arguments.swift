@@ -1,3 +1,5 @@
+import Verifier
+
 /// A small, strict argument parser: every option must be declared, values
 /// are checked, and anything unexpected is a usage error (exit 2).
 struct ParsedArguments {
@@ -57,18 +59,30 @@ struct ParsedArguments {
         return value
     }
 
-    func positiveInteger(_ name: String) throws(CommandFailure) -> Int? {
+    func positiveInteger(_ name: String, atMost limit: Int) throws(CommandFailure) -> Int? {
         guard let text = values[name] else { return nil }
-        guard let value = Int(text), value > 0 else { throw CommandFailure(.usage, "--\(name) must be a positive integer, got '\(text)'") }
+        guard let value = Int(text), value > 0, value <= limit else {
+            throw CommandFailure(.usage, "--\(name) must be an integer from 1 to \(limit), got '\(text)'")
+        }
         return value
     }
 
-    func positiveNumber(_ name: String) throws(CommandFailure) -> Double? {
+    func positiveNumber(_ name: String, atMost limit: Double) throws(CommandFailure) -> Double? {
         guard let text = values[name] else { return nil }
-        guard let value = Double(text), value > 0, value.isFinite else {
-            throw CommandFailure(.usage, "--\(name) must be a positive number, got '\(text)'")
+        guard let value = Double(text), value > 0, value <= limit else {
+            throw CommandFailure(.usage, "--\(name) must be a number above 0 and at most \(limit), got '\(text)'")
         }
         return value
+    }
+
+    /// `--nonce`: the server's challenge, base64url of 8 to 64 bytes (the
+    /// RFC 9711 `eat_nonce` size rule both attest and verify enforce).
+    func nonce() throws(CommandFailure) -> [UInt8] {
+        let text = try required("nonce")
+        guard let nonce = Base64URL.decode(text), TokenVerifier.nonceSizes.contains(nonce.count) else {
+            throw CommandFailure(.usage, "--nonce must be base64url of 8 to 64 bytes (RFC 9711 eat_nonce)")
+        }
+        return nonce
     }
 
     /// Exactly one positional argument, described as `what` in errors.
@@ -78,4 +92,16 @@ struct ParsedArguments {
         }
         return positionals[0]
     }
+}
+
+/// Upper bounds for numeric options, so no later conversion can overflow.
+enum ArgumentLimits {
+    /// A day: kiosk sessions last seconds, and a recording is bounded by disk.
+    static let seconds = 86_400.0
+    /// 24 h at 1,000 fps.
+    static let frames = 86_400_000
+    /// The fastest V4L2 cameras (high-speed industrial sensors) run near 1,000 fps.
+    static let framesPerSecond = 1_000
+    /// poll() takes milliseconds as Int32; 10 minutes is far past any camera's start-up.
+    static let pollTimeout = 600.0
 }

@@ -46,22 +46,22 @@ enum AttestCommand {
         let parsed = try ParsedArguments(
             arguments, valued: ["nonce", "key", "audience", "seconds", "evidence", "keep", "policy", "alg", "issuer"], switches: ["force"])
         let sourcePath = try parsed.single("DEVICE or CAPTURE")
-        let nonceText = try parsed.required("nonce")
-        guard let nonce = Base64URL.decode(nonceText), TokenVerifier.nonceSizes.contains(nonce.count) else {
-            throw CommandFailure(.usage, "--nonce must be base64url of 8 to 64 bytes (RFC 9711 eat_nonce)")
-        }
-        let seconds = try parsed.positiveNumber("seconds") ?? 3
+        let nonce = try parsed.nonce()
+        let seconds = try parsed.positiveNumber("seconds", atMost: ArgumentLimits.seconds) ?? 3
         let evidencePath = parsed.value("evidence") ?? "evidence.png"
         let policy = try parsed.value("policy").map { file throws(CommandFailure) in
-            try PathCommands.loadDocument(DecisionPolicy.self, from: file, schema: nil, what: "decision policy") { _ in "" }
+            let policy = try PathCommands.loadDocument(DecisionPolicy.self, from: file, schema: nil, what: "decision policy") { _ in "" }
+            if let problem = policy.problem { throw CommandFailure(.invalidInput, "\(file): invalid decision policy: \(problem)") }
+            return policy
         } ?? .standard
         // The key first: an unusable key must fail before the camera is touched.
-        let signer: TokenSigner
-        do {
-            signer = try TokenSigner(key: try KeyFile.load(try parsed.required("key")), algorithm: parsed.value("alg"))
-        } catch {
-            throw CommandFailure(error)
+        let key: SigningKey
+        do { key = try KeyFile.load(try parsed.required("key")) } catch { throw CommandFailure(error) }
+        if let alg = parsed.value("alg"), TokenVerifier.allowedAlgorithms[alg] != key.algorithm {
+            throw CommandFailure(.usage, "--alg \(alg) does not fit this \(key.algorithm.rawValue) key (use EdDSA or Ed25519 for Ed25519, ES256 for P-256)")
         }
+        let signer: TokenSigner
+        do { signer = try TokenSigner(key: key, algorithm: parsed.value("alg")) } catch { throw CommandFailure(error) }
 
         var session = try SessionAccumulator(nonce: nonce)
         let fingerprint: DeviceFingerprint?
@@ -190,7 +190,7 @@ struct SessionAccumulator {
     /// Seconds between the first and last kernel timestamps, when known.
     var kernelDuration: Double? {
         guard let firstTimestamp, let lastTimestamp else { return nil }
-        return Double(lastTimestamp - firstTimestamp) / 1e9
+        return nanosecondsBetween(firstTimestamp, lastTimestamp).map { Double($0) / 1e9 }
     }
 
     mutating func add(_ frame: Frame) throws(CommandFailure) {

@@ -80,9 +80,7 @@ struct RecordingProgress {
     }
 
     mutating func record(_ metadata: FrameMetadata) {
-        if let lastSequence, metadata.sequence > lastSequence &+ 1 {
-            drops += Int(metadata.sequence &- lastSequence &- 1)
-        }
+        if let lastSequence { drops += droppedFrames(from: lastSequence, to: metadata.sequence) }
         lastSequence = metadata.sequence
         frames += 1
         let now = metadata.hostMonotonicNanoseconds ?? monotonicNanoseconds()

@@ -81,8 +81,8 @@ public enum CommandLineTool {
         do {
             return try command.run(rest, console).rawValue
         } catch {
-            console.writeError("captureguard \(command.name): \(error.message)\n")
-            if error.code == .usage { console.writeError("Try 'captureguard \(command.name) --help'.\n") }
+            let hint = error.code == .usage ? " (see 'captureguard \(command.name) --help')" : ""
+            console.writeError("captureguard \(command.name): \(error.message)\(hint)\n")
             return error.code.rawValue
         }
     }

@@ -32,7 +32,7 @@ public enum ExitCode: Int32, CaseIterable, Sendable {
     case formatRejected = 12
     /// A private key file the group or others can read: refused.
     case insecureKey = 13
-    /// `verify` rejected the token; stderr starts with its stable code.
+    /// `verify` rejected the token; stderr is "captureguard verify: CODE: detail".
     case tokenRejected = 20
     /// SIGINT or SIGTERM stopped a recording; every frame before it was kept.
     case interrupted = 130
@@ -53,7 +53,7 @@ public enum ExitCode: Int32, CaseIterable, Sendable {
         case .outputError: return "output exists (use --force) or cannot be written"
         case .formatRejected: return "requested format, size or rate not supported by the device"
         case .insecureKey: return "the private key file is readable by group or others (chmod 600)"
-        case .tokenRejected: return "verify rejected the token; stderr starts with the stable error code"
+        case .tokenRejected: return "verify rejected the token; stderr is 'captureguard verify: CODE: detail'"
         case .interrupted: return "interrupted by SIGINT/SIGTERM; the capture file is closed with every frame so far"
         }
     }
@@ -111,7 +111,7 @@ struct CommandFailure: Error {
         switch error {
         case .notFound: code = .notFound
         case .permissionDenied: code = .permissionDenied
-        case .foreign, .unsupportedVersion, .corruptHeader, .invalidInput: code = .invalidInput
+        case .foreign, .unsupportedVersion, .corruptHeader, .invalidInput, .unreadable: code = .invalidInput
         case .outputExists, .io: code = .outputError
         }
         self.init(code, error.message)

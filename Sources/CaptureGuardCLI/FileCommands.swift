@@ -47,7 +47,7 @@ enum FileCommands {
             do {
                 while let frame = try reader.nextRecordedFrame() {
                     let metadata = frame.metadata
-                    let delta = zip2(metadata.timestampNanoseconds, previousTimestamp).map { $0 - $1 }
+                    let delta = zip2(previousTimestamp, metadata.timestampNanoseconds).flatMap { nanosecondsBetween($0, $1) }
                     rows.append(FrameRow(metadata: metadata, intervalNanoseconds: delta))
                     previousTimestamp = metadata.timestampNanoseconds
                 }
@@ -83,7 +83,7 @@ enum FileCommands {
             let delta = row.intervalNanoseconds.map { String(format: "%.3f", Double($0) / 1e6) } ?? "-"
             // Host arrival relative to the first frame: a kernel timestamp that
             // says 40 ms while frames arrive in bursts is itself evidence.
-            let arrival = zip2(m.hostMonotonicNanoseconds, firstArrival).map { String(format: "%.3f", Double($0 - $1) / 1e6) } ?? "-"
+            let arrival = zip2(firstArrival, m.hostMonotonicNanoseconds).flatMap { nanosecondsBetween($0, $1) }.map { String(format: "%.3f", Double($0) / 1e6) } ?? "-"
             let type = info.timing == .unknown ? "-" : m.flags.timestampType.rawValue
             let sourceName = info.timing == .unknown ? "-" : m.flags.timestampSource.rawValue
             let names = m.flags.names.filter { !$0.hasPrefix("timestamp_") && $0 != "tstamp_src_soe" }
@@ -158,7 +158,7 @@ enum FileCommands {
             let parsed = try ParsedArguments(arguments, valued: ["out", "fps"], switches: ["force"])
             let input = try parsed.single("FILE")
             let output = try parsed.required("out")
-            let fps = try parsed.positiveInteger("fps")
+            let fps = try parsed.positiveInteger("fps", atMost: ArgumentLimits.framesPerSecond)
             do {
                 let (frames, warning) = try MJPEG.importFile(
                     input, to: output, framesPerSecond: fps, recorder: CommandLineTool.recorder,
@@ -258,20 +258,16 @@ struct ReplaySummary: Encodable {
     var durationSeconds: Double?
     var measuredFramesPerSecond: Double?
     var integrity: String
-    var warning: String?
 
     init(info: CaptureInfo, rows: [FrameRow], integrity: CaptureFileReader.Integrity) {
         frames = rows.count
         self.integrity = integrity.name
         guard info.timing == .kernel else { return }
-        var gaps = 0
-        for (previous, next) in zip(rows, rows.dropFirst()) where next.metadata.sequence > previous.metadata.sequence &+ 1 {
-            gaps += Int(next.metadata.sequence &- previous.metadata.sequence &- 1)
-        }
-        drops = gaps
-        if let first = rows.first?.metadata.timestampNanoseconds, let last = rows.last?.metadata.timestampNanoseconds, rows.count > 1, last > first {
-            durationSeconds = Double(last - first) / 1e9
-            measuredFramesPerSecond = Double(rows.count - 1) / (Double(last - first) / 1e9)
+        drops = zip(rows, rows.dropFirst()).reduce(0) { $0 + droppedFrames(from: $1.0.metadata.sequence, to: $1.1.metadata.sequence) }
+        if let first = rows.first?.metadata.timestampNanoseconds, let last = rows.last?.metadata.timestampNanoseconds, rows.count > 1,
+           let span = nanosecondsBetween(first, last), span > 0 {
+            durationSeconds = Double(span) / 1e9
+            measuredFramesPerSecond = Double(rows.count - 1) / (Double(span) / 1e9)
         }
     }
 
@@ -279,6 +275,16 @@ struct ReplaySummary: Encodable {
         case frames, drops, integrity
         case durationSeconds = "duration_s"
         case measuredFramesPerSecond = "measured_fps"
+    }
+
+    /// Unknown values are written as null, not left out, as the README says.
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(frames, forKey: .frames)
+        try c.encode(drops, forKey: .drops)
+        try c.encode(durationSeconds, forKey: .durationSeconds)
+        try c.encode(measuredFramesPerSecond, forKey: .measuredFramesPerSecond)
+        try c.encode(integrity, forKey: .integrity)
     }
 }
 

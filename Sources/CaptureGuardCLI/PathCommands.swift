@@ -97,7 +97,14 @@ enum PathCommands {
     /// A fingerprint JSON document, or the fingerprint a capture file
     /// recorded of its device.
     static func loadFingerprint(_ file: String) throws(CommandFailure) -> DeviceFingerprint {
-        if let reader = try? CaptureFileReader(path: file) {
+        // A file with the capture magic is a capture, and its own error
+        // (damaged header, ...) is the one to report.
+        let magic = FileHandle(forReadingAtPath: file).map { handle in
+            defer { try? handle.close() }
+            return (try? handle.read(upToCount: 5)) ?? nil
+        } ?? nil
+        if magic == Data("CGCAP".utf8) {
+            let reader = try FileCommands.openCapture(file)
             guard let device = reader.info.device else {
                 throw CommandFailure(.invalidInput, "\(file): this capture was imported (\(reader.info.sourceKind.rawValue)); it has no device fingerprint")
             }

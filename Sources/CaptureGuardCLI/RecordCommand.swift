@@ -41,10 +41,10 @@ enum RecordCommand {
             switches: ["converted", "force", "json"])
         let path = try parsed.single("DEVICE")
         let outPath = try parsed.required("out")
-        let seconds = try parsed.positiveNumber("seconds") ?? 5
-        let frameLimit = try parsed.positiveInteger("frames")
-        let fps = try parsed.positiveInteger("fps")
-        let timeout = try parsed.positiveNumber("timeout") ?? 5
+        let seconds = try parsed.positiveNumber("seconds", atMost: ArgumentLimits.seconds) ?? 5
+        let frameLimit = try parsed.positiveInteger("frames", atMost: ArgumentLimits.frames)
+        let fps = try parsed.positiveInteger("fps", atMost: ArgumentLimits.framesPerSecond)
+        let timeout = try parsed.positiveNumber("timeout", atMost: ArgumentLimits.pollTimeout) ?? 5
         var pixelFormat: PixelFormat?
         if let text = parsed.value("format") {
             let padded = text.count < 4 ? text + String(repeating: " ", count: 4 - text.count) : text

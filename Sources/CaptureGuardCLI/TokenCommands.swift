@@ -55,8 +55,10 @@ enum TokenCommands {
         exp (expired), nbf/iat (not_yet_valid), eat_nonce (nonce_mismatch), aud
         (audience_mismatch) and the evidence image's SHA-256 (evidence_mismatch).
         On success prints the verified claims and exits 0. On failure prints
-        "CODE: detail" on stderr (or {"valid": false, "error": CODE} with --json)
-        and exits 20. TOKEN "-" reads the token from stdin.
+        "captureguard verify: CODE: detail" on stderr (and {"valid": false,
+        "error": CODE, "detail": ...} on stdout with --json) and exits 20.
+        A token carrying aud is refused unless --audience names one of its
+        values (RFC 7519). TOKEN "-" reads the token from stdin.
 
         Options:
           --jwks FILE      the agent's public JWK Set (from keygen)
@@ -81,10 +83,7 @@ enum TokenCommands {
         } else {
             token = source
         }
-        let nonceText = try parsed.required("nonce")
-        guard let nonce = Base64URL.decode(nonceText), TokenVerifier.nonceSizes.contains(nonce.count) else {
-            throw CommandFailure(.usage, "--nonce must be base64url of 8 to 64 bytes")
-        }
+        let nonce = try parsed.nonce()
         let keys = try PathCommands.loadDocument(JWKS.self, from: try parsed.required("jwks"), schema: nil, what: "JWKS") { _ in "" }
         var evidence: [UInt8]?
         if let file = parsed.value("evidence") {
@@ -93,6 +92,8 @@ enum TokenCommands {
         }
         var skew: Int64 = 30
         if let text = parsed.value("clock-skew") {
+            // An hour: beyond that a clock is broken, and a skew that large
+            // would stretch a 120 s token's validity thirtyfold.
             guard let value = Int64(text), value >= 0, value <= 3600 else { throw CommandFailure(.usage, "--clock-skew must be 0 to 3600 seconds") }
             skew = value
         }

@@ -48,3 +48,16 @@ public struct Frame: Sendable {
         self.payload = payload
     }
 }
+
+/// `later - earlier` in nanoseconds, or nil when it does not fit: timestamps
+/// read from a file are arbitrary 64-bit values, not a clock.
+public func nanosecondsBetween(_ earlier: Int64, _ later: Int64) -> Int64? {
+    let (difference, overflow) = later.subtractingReportingOverflow(earlier)
+    return overflow ? nil : difference
+}
+
+/// Frames lost between two kernel sequence numbers (0 when consecutive or
+/// when the counter went backwards, which a restarted stream does).
+public func droppedFrames(from previous: UInt32, to next: UInt32) -> Int {
+    next > previous &+ 1 && next > previous ? Int(next &- previous &- 1) : 0
+}

@@ -62,11 +62,26 @@ public struct FrameFormat: Hashable, Sendable, Codable {
         return FrameFormat(pixelFormat: pixelFormat, width: width, height: height, bytesPerLine: bytesPerLine, sizeImage: size)
     }
 
+    /// The largest frame side V4L2 drivers accept (vivid's limit; the UVC
+    /// specification's wWidth is 16 bits).
+    public static let maximumSide = 1 << 15
+    /// Line padding beyond this many bytes is no driver's: the widest packed
+    /// line, 32768 RGB24 pixels, is 96 KiB.
+    public static let maximumBytesPerLine = 1 << 20
+
+    /// False for sizes no driver produces; a capture header with such a
+    /// format is corrupt or crafted, and the layout arithmetic must never
+    /// see it.
+    public var isPlausible: Bool {
+        (1...Self.maximumSide).contains(width) && (1...Self.maximumSide).contains(height)
+            && (0...Self.maximumBytesPerLine).contains(bytesPerLine) && sizeImage >= 0
+    }
+
     /// The planes of an uncompressed frame in this format, honouring any
     /// line padding the driver chose (`bytesPerLine` larger than packed).
-    /// Nil for compressed or unknown formats.
+    /// Nil for compressed or unknown formats and implausible sizes.
     public var planes: [PlaneLayout]? {
-        guard !pixelFormat.isCompressed, let geometry = PlaneGeometry(pixelFormat), width > 0, height > 0 else { return nil }
+        guard isPlausible, !pixelFormat.isCompressed, let geometry = PlaneGeometry(pixelFormat) else { return nil }
         let lumaStride = max(bytesPerLine, width * geometry.bytesPerPixel[0])
         var result: [PlaneLayout] = []
         var offset = 0

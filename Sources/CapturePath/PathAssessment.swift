@@ -21,12 +21,6 @@ public struct PathAssessment: Hashable, Sendable, Codable {
 /// findings; none performs I/O. They are general: they test what a driver,
 /// a bus or a process is, never a list of example devices.
 public enum PathAssessor {
-    /// Drivers that make camera nodes with no sensor behind them. Their
-    /// names are compiled into the drivers; a module parameter cannot
-    /// change them (v4l2loopback's card_label changes only `card`).
-    static let virtualCameraDrivers: Set<String> = ["v4l2loopback", "akvcam"]
-    /// The kernel's own test drivers (drivers/media/test-drivers).
-    static let testDrivers: Set<String> = ["vivid", "vimc", "vim2m", "vicodec", "visl"]
     /// Driver-private controls of v4l2loopback and the input/output names
     /// loopback drivers register. Matched by name only: the private ID range
     /// (0x0098f900 on) is shared by every driver, vivid's test controls too.
@@ -83,11 +77,16 @@ public enum PathAssessor {
         var findings: [Finding] = []
         let names = [("querycap", f.querycap.driver), ("sysfs", f.sysfs?.driver ?? "")].filter { !$0.1.isEmpty }
         for (origin, name) in names {
-            let key = normalized(name)
-            if virtualCameraDrivers.contains(key) {
+            // Driver names are compiled into the drivers; a module parameter
+            // cannot change them (v4l2loopback's card_label changes only
+            // `card`). The same names as the modules (KernelModule.mark).
+            switch KernelModule.mark(for: normalized(name)) {
+            case .virtualCamera:
                 findings.append(policy.finding("virtual_camera_driver", "the \(origin) driver '\(name)' is a software virtual camera", ["driver": name, "origin": origin]))
-            } else if testDrivers.contains(key) {
+            case .testDriver:
                 findings.append(policy.finding("test_driver", "the \(origin) driver '\(name)' is a kernel test driver, not a camera", ["driver": name, "origin": origin]))
+            case .none:
+                break
             }
         }
         // The same driver seen twice is one fact.

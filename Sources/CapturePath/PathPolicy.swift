@@ -55,7 +55,9 @@ public struct PathPolicy: Hashable, Sendable, Codable {
     /// then anything suspicious, then positive physical evidence; with none
     /// of those the path is unknown.
     public func verdict(for findings: [Finding]) -> PathVerdict {
-        let implied = findings.compactMap { rules[$0.code]?.verdict }
+        // A code missing from a (custom, perhaps older) policy counts as
+        // suspicious, so a new attack signal is never dropped silently.
+        let implied = findings.compactMap { finding in rules[finding.code].map(\.verdict) ?? .suspicious }
         if implied.contains(.virtual) { return .virtual }
         if implied.contains(.suspicious) { return .suspicious }
         if implied.contains(.physical) { return .physical }
@@ -63,8 +65,8 @@ public struct PathPolicy: Hashable, Sendable, Codable {
     }
 
     /// A finding for `code` at the severity this policy assigns. Codes the
-    /// policy does not know are reported as suspicious: an unknown signal
-    /// must not pass silently.
+    /// policy does not know are reported as suspicious (and imply a
+    /// suspicious verdict): an unknown signal must not pass silently.
     func finding(_ code: String, _ message: String, _ evidence: [String: String]) -> Finding {
         Finding(code: code, severity: rules[code]?.severity ?? .suspicious, message: message, evidence: evidence.filter { !$0.value.isEmpty })
     }

@@ -5,14 +5,16 @@ import Foundation
 /// OKP Ed25519 (RFC 8037) and EC P-256.
 public struct JWK: Hashable, Sendable, Codable {
     public var kty: String
-    public var crv: String
-    public var x: String
+    /// Optional so a JWK Set that also holds other key types (RSA, say)
+    /// still loads; such keys are skipped.
+    public var crv: String?
+    public var x: String?
     public var y: String?
     public var kid: String?
     public var use: String?
     public var alg: String?
 
-    public init(kty: String, crv: String, x: String, y: String?, kid: String?, use: String? = "sig", alg: String?) {
+    public init(kty: String, crv: String?, x: String?, y: String?, kid: String?, use: String? = "sig", alg: String?) {
         self.kty = kty
         self.crv = crv
         self.x = x
@@ -38,6 +40,7 @@ public struct JWK: Hashable, Sendable, Codable {
 
     /// RFC 7638: base64url(SHA-256(the required members, sorted, no spaces)).
     public func thumbprint() throws -> String {
+        guard let crv, let x else { throw CryptoError.openSSL("a thumbprint needs crv and x") }
         let canonical: String
         if kty == "EC", let y {
             canonical = #"{"crv":"\#(crv)","kty":"EC","x":"\#(x)","y":"\#(y)"}"#
@@ -49,8 +52,8 @@ public struct JWK: Hashable, Sendable, Codable {
 
     /// The key this JWK describes, or nil for another kind or a malformed one.
     public func verificationKey() -> VerificationKey? {
-        guard let xBytes = Base64URL.decode(x) else { return nil }
-        switch (kty, crv) {
+        guard let x, let xBytes = Base64URL.decode(x) else { return nil }
+        switch (kty, crv ?? "") {
         case ("OKP", "Ed25519"):
             return try? VerificationKey(algorithm: .ed25519, x: xBytes, y: nil)
         case ("EC", "P-256"):

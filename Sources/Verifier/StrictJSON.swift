@@ -52,6 +52,11 @@ enum StrictJSON {
         return false
     }
 
+    private static func hexQuad(_ bytes: UnsafeBufferPointer<UInt8>, at start: Int) -> UInt32? {
+        guard start + 4 <= bytes.count else { return nil }
+        return UInt32(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<(start + 4)]), as: UTF8.self), radix: 16)
+    }
+
     /// Decodes the string literal starting at `start` (a quote); returns it
     /// and the index after the closing quote.
     private static func readString(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> (String, Int)? {
@@ -70,12 +75,16 @@ enum StrictJSON {
                 guard index + 1 < bytes.count else { return nil }
                 let escape = bytes[index + 1]
                 if escape == UInt8(ascii: "u") {
-                    guard index + 6 <= bytes.count,
-                          let code = UInt32(String(decoding: bytes[(index + 2)..<(index + 6)], as: UTF8.self), radix: 16)
-                    else { return nil }
-                    let scalar = Unicode.Scalar(code) ?? "\u{FFFD}"
-                    scalars += Array(String(scalar).utf8)
+                    guard var code = hexQuad(bytes, at: index + 2) else { return nil }
                     index += 6
+                    // A UTF-16 surrogate pair (\uD83D\uDE00) is one scalar,
+                    // as JSONSerialization decodes it.
+                    if (0xD800...0xDBFF).contains(code), index + 6 <= bytes.count, bytes[index] == UInt8(ascii: "\\"),
+                       bytes[index + 1] == UInt8(ascii: "u"), let low = hexQuad(bytes, at: index + 2), (0xDC00...0xDFFF).contains(low) {
+                        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                        index += 6
+                    }
+                    scalars += Array(String(Unicode.Scalar(code) ?? "\u{FFFD}").utf8)
                     continue
                 }
                 let mapped: [UInt8: UInt8] = [UInt8(ascii: "n"): 0x0a, UInt8(ascii: "t"): 0x09, UInt8(ascii: "r"): 0x0d,

@@ -32,7 +32,9 @@ public struct VerificationPolicy: Sendable {
     public var audience: String?
     /// The exact image bytes the server will face-match, if it checks them.
     public var evidenceImage: [UInt8]?
-    /// Seconds of clock difference tolerated on `exp`, `nbf` and `iat`.
+    /// Seconds of clock difference tolerated on `exp`, `nbf` and `iat`. The
+    /// default, 30 s, covers an NTP-synced kiosk and server with room to
+    /// spare while keeping a 120 s token's replay window close to 120 s.
     public var clockSkew: Int64
     /// Unix time to judge `exp` against; now by default.
     public var now: Int64
@@ -133,10 +135,17 @@ public enum TokenVerifier {
             throw .init(.badFormat, "eat_nonce is missing, not base64url, or not 8-64 bytes")
         }
         guard constantTimeEqual(nonce, policy.nonce) else { throw .init(.nonceMismatch, "eat_nonce differs from the expected nonce") }
-        if let audience = policy.audience {
-            let claimed: [String]
-            if let single = claims["aud"] as? String { claimed = [single] } else { claimed = claims["aud"] as? [String] ?? [] }
-            guard claimed.contains(audience) else { throw .init(.audienceMismatch, "aud \(claimed) does not include '\(audience)'") }
+        // RFC 7519 §4.1.3: a token addressed to an audience is refused by a
+        // verifier that does not identify itself with one of its values.
+        let claimed: [String]?
+        if let single = claims["aud"] as? String { claimed = [single] } else { claimed = claims["aud"] as? [String] }
+        if claims["aud"] != nil && claimed == nil { throw .init(.badFormat, "aud is neither a string nor an array of strings") }
+        if let claimed {
+            guard let audience = policy.audience, claimed.contains(audience) else {
+                throw .init(.audienceMismatch, "aud \(claimed) does not include '\(policy.audience ?? "(no audience given)")'")
+            }
+        } else if let audience = policy.audience {
+            throw .init(.audienceMismatch, "the token has no aud; expected '\(audience)'")
         }
         if let image = policy.evidenceImage {
             guard let evidence = (claims["captureguard"] as? [String: Any])?["evidence"] as? [String: Any],

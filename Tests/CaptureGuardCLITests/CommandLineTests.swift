@@ -1,3 +1,5 @@
+import Attestation
+import CaptureCrypto
 import CaptureFile
 @testable import CaptureGuardCLI
 import CaptureModel
@@ -39,7 +41,9 @@ final class CommandLineTests: XCTestCase {
             XCTAssertEqual(result.status, ExitCode.usage.rawValue, "\(arguments)")
             XCTAssertFalse(result.err.isEmpty, "\(arguments)")
         }
-        XCTAssertEqual(runCLI(["record", "/dev/video0"]).err.split(separator: "\n").first, "captureguard record: --out is required")
+        XCTAssertEqual(runCLI(["record", "/dev/video0"]).err, "captureguard record: --out is required (see 'captureguard record --help')\n")
+        XCTAssertEqual(runCLI(["record", "/dev/video0", "--out", "x", "--fps", "5000000000"]).status, ExitCode.usage.rawValue, "a number that would overflow later is a usage error")
+        XCTAssertEqual(runCLI(["record", "/dev/video0", "--out", "x", "--seconds", "1e300"]).status, ExitCode.usage.rawValue)
     }
 
     func testDeviceOpenErrorsMapToDocumentedCodes() throws {
@@ -128,6 +132,44 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(foreign.err, "captureguard replay: \(capture): not a CaptureGuard capture (unknown magic)\n")
     }
 
+    func testCraftedCaptureHeadersAndTimestampsNeverCrash() throws {
+        let directory = try makeScratchDirectory(for: self)
+        // An implausible frame size in an otherwise valid header.
+        var huge = try XCTUnwrap(FrameFormat.packed(.yuyv, width: 64, height: 48))
+        huge.width = 1 << 40
+        huge.bytesPerLine = Int.max / 2
+        let info = CaptureInfo(sourceKind: .v4l2, sourcePath: "/dev/video0", mode: .raw, timing: .kernel, format: huge,
+                               frameInterval: nil, device: nil, recorder: "t", createdAt: "t")
+        let writer = try CaptureFileWriter(path: directory + "/huge.cgcap", info: info, appendOnly: true)
+        try writer.finish(reason: .complete)
+        for command in [["replay"], ["export-y4m", "--out", directory + "/o.y4m"], ["inspect"]] {
+            let result = runCLI([command[0], directory + "/huge.cgcap"] + command.dropFirst())
+            XCTAssertEqual(result.status, ExitCode.invalidInput.rawValue, "\(command): \(result.err)")
+            XCTAssertTrue(result.err.contains("implausible frame format"), result.err)
+        }
+        // Timestamps whose difference does not fit in 64 bits, and a short
+        // payload that libv4lconvert would read past.
+        let format = try XCTUnwrap(FrameFormat.packed(.yuyv, width: 64, height: 48))
+        let sane = CaptureInfo(sourceKind: .v4l2, sourcePath: "/dev/video0", mode: .raw, timing: .kernel, format: format,
+                               frameInterval: nil, device: nil, recorder: "t", createdAt: "t")
+        let odd = try CaptureFileWriter(path: directory + "/odd.cgcap", info: sane, appendOnly: true)
+        for (index, stamp) in [Int64(-5_000_000_000_000_000_000), 5_000_000_000_000_000_000].enumerated() {
+            try odd.append(Frame(metadata: FrameMetadata(index: index, sequence: UInt32(index), timestampNanoseconds: stamp, flags: BufferFlags(rawValue: 0x2000),
+                                                         bytesUsed: 10, hostMonotonicNanoseconds: -stamp), format: format, payload: [UInt8](repeating: 1, count: 10)))
+        }
+        try odd.finish(reason: .complete)
+        XCTAssertEqual(runCLI(["replay", directory + "/odd.cgcap", "--json"]).status, 0)
+        XCTAssertEqual(runCLI(["replay", directory + "/odd.cgcap"]).status, 0)
+        let export = runCLI(["export-y4m", directory + "/odd.cgcap", "--out", directory + "/odd.y4m"])
+        XCTAssertEqual(export.status, ExitCode.invalidInput.rawValue, export.err)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/odd.y4m"))
+        let key = directory + "/k.key"
+        try KeyFile.store(try SigningKey.generate(.ed25519), to: key, replace: false)
+        let attest = runCLI(["attest", directory + "/odd.cgcap", "--nonce", "c2VydmVyLWNoYWxsZW5nZQ", "--key", key, "--evidence", directory + "/e.png"])
+        XCTAssertEqual(attest.status, ExitCode.invalidInput.rawValue, "short frames cannot be evidence: \(attest.err)")
+        XCTAssertEqual(attest.out, "", "no token for a session without a usable frame")
+    }
+
     func testUndecodableExportFailsWithoutLeavingAFile() throws {
         let directory = try makeScratchDirectory(for: self)
         // ffmpeg writes 4:2:2 JPEG with 2x2 luma / 1x2 chroma sampling, which
@@ -189,6 +231,25 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(runCLI(["assess-path", "--fingerprint", directory + "/absent.json"]).status, ExitCode.notFound.rawValue)
         XCTAssertEqual(runCLI(["assess-path", "/dev/video0", "--fingerprint", directory + "/x.json"]).status, ExitCode.usage.rawValue)
         XCTAssertEqual(runCLI(["assess-path", "/dev/null"]).status, ExitCode.notV4L2.rawValue)
+    }
+
+    func testAttestRefusesBadArgumentsBeforeCapturing() throws {
+        let directory = try makeScratchDirectory(for: self)
+        let key = directory + "/agent.key"
+        try KeyFile.store(try SigningKey.generate(.ed25519), to: key, replace: false)
+        let sample = fingerprintsDirectory() + "/../vivid-yuyv-320x180.cgcap"
+        let nonce = "c2VydmVyLWNoYWxsZW5nZQ"
+        let mismatched = runCLI(["attest", sample, "--nonce", nonce, "--key", key, "--alg", "ES256", "--evidence", directory + "/e.png"])
+        XCTAssertEqual(mismatched.status, ExitCode.usage.rawValue, mismatched.err)
+        XCTAssertTrue(mismatched.err.contains("does not fit this Ed25519 key"), mismatched.err)
+        XCTAssertEqual(runCLI(["attest", sample, "--nonce", nonce, "--key", key, "--alg", "HS256"]).status, ExitCode.usage.rawValue)
+        XCTAssertEqual(runCLI(["attest", sample, "--nonce", "c2hvcnQ", "--key", key]).status, ExitCode.usage.rawValue, "a 5-byte nonce")
+        XCTAssertEqual(runCLI(["attest", sample, "--nonce", nonce, "--key", directory + "/none.key"]).status, ExitCode.notFound.rawValue)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/e.png"), "nothing is written when arguments are refused")
+        let ok = runCLI(["attest", sample, "--nonce", nonce, "--key", key, "--evidence", directory + "/e.png"])
+        XCTAssertEqual(ok.status, 0, ok.err)
+        XCTAssertEqual(ok.out.filter { $0 == "." }.count, 2)
+        XCTAssertTrue(ok.err.hasPrefix("attest: fail (test_driver,file_source)"), ok.err)
     }
 
     func testEnrollPathRefusesNonV4L2AndExistingOutput() throws {

@@ -183,6 +183,14 @@ final class PathRuleTests: XCTestCase {
         XCTAssertEqual(assessment.findings.first { $0.code == "other_opener" }?.severity, .info)
     }
 
+    func testACodeMissingFromAnOlderPolicyStillCounts() throws {
+        var older = PathPolicy.standard
+        older.rules["usb_gadget_vendor"] = nil
+        let assessment = PathAssessor.assess(usbCamera(vendor: "1d6b"), policy: older)
+        XCTAssertEqual(assessment.verdict, .suspicious)
+        XCTAssertEqual(assessment.findings.first { $0.code == "usb_gadget_vendor" }?.severity, .suspicious)
+    }
+
     func testEveryCodeTheRulesEmitIsInThePolicy() throws {
         // Run every rule over every recorded fingerprint plus the synthetic
         // cases; no finding may fall back to the unknown-code default.

@@ -26,6 +26,8 @@ final class EncodingTests: XCTestCase {
         XCTAssertTrue(StrictJSON.hasDuplicateKeys(Array(#"{"a":1,"a":2}"#.utf8)))
         XCTAssertTrue(StrictJSON.hasDuplicateKeys(Array(#"{"exp":1,"\u0065xp":2}"#.utf8)))
         XCTAssertTrue(StrictJSON.hasDuplicateKeys(Array(#"{"x":{"k":1,"k":2}}"#.utf8)))
+        XCTAssertTrue(StrictJSON.hasDuplicateKeys(Array(#"{"\ud83d\ude00":1,"😀":2}"#.utf8)), "a surrogate pair is the same key as the literal")
+        XCTAssertFalse(StrictJSON.hasDuplicateKeys(Array(#"{"\ud83d\ude00":1,"\ud83d\ude01":2}"#.utf8)), "different astral keys differ")
         XCTAssertFalse(StrictJSON.hasDuplicateKeys(Array(#"{"a":{"a":1},"b":["a","a"],"c":"a"}"#.utf8)))
         XCTAssertNil(StrictJSON.object(Array(#"[1,2]"#.utf8)), "the top level must be an object")
         XCTAssertNotNil(StrictJSON.object(Array(#"{"a":"}\"{"}"#.utf8)))
@@ -166,3 +168,23 @@ final class SignatureTests: XCTestCase {
         XCTAssertNotEqual(try chain([[1], [2]]), base, "a dropped frame changes the chain")
     }
 }
+
+final class PolicyTests: XCTestCase {
+    func testDecisionPolicyFilesAreValidated() throws {
+        XCTAssertNil(DecisionPolicy.standard.problem)
+        var missing = DecisionPolicy.standard
+        missing.capturePath["virtual"] = nil
+        XCTAssertEqual(missing.problem, "capture_path has no decision for 'virtual'")
+        var forever = DecisionPolicy.standard
+        forever.tokenLifetimeSeconds = Int.max
+        XCTAssertNotNil(forever.problem)
+        var score = DecisionPolicy.standard
+        score.scores["pass"] = 7
+        XCTAssertNotNil(score.problem)
+        XCTAssertEqual(DecisionPolicy.standard.decide(pathVerdict: .physical, fromFile: false, frames: 75), .pass)
+        XCTAssertEqual(DecisionPolicy.standard.decide(pathVerdict: .physical, fromFile: false, frames: 3), .retry)
+        XCTAssertEqual(DecisionPolicy.standard.decide(pathVerdict: .physical, fromFile: true, frames: 75), .stepUp)
+        XCTAssertEqual(DecisionPolicy.standard.decide(pathVerdict: .virtual, fromFile: false, frames: 3), .fail, "fail outranks retry")
+    }
+}
+

@@ -114,12 +114,14 @@ def raw_token(header, payload_bytes):
 
 
 def expect(description, token, code, extra=()):
-    r = run("verify", "-", "--jwks", jwks_file, "--nonce", N, *extra, stdin=token)
-    check(f"{description} -> {code}", r.returncode == 20 and r.stderr.split(": ")[1:2] == [code], (r.returncode, r.stderr.strip()[:200]))
+    r = run("verify", "-", "--jwks", jwks_file, "--nonce", N, "--audience", "bank.example", *extra, stdin=token)
+    check(f"{description} -> {code}", r.returncode == 20 and r.stderr.startswith(f"captureguard verify: {code}: "), (r.returncode, r.stderr.strip()[:200]))
 
 
-r = run("verify", sign(good), "--jwks", jwks_file, "--nonce", N)
+r = run("verify", sign(good), "--jwks", jwks_file, "--nonce", N, "--audience", "bank.example")
 check("a correctly signed forged-here token verifies (the key is right)", r.returncode == 0, r.stderr)
+r = run("verify", sign(good), "--jwks", jwks_file, "--nonce", N)
+check("a token with aud is refused by a verifier that names no audience (RFC 7519)", r.returncode == 20 and ": audience_mismatch:" in r.stderr, r.stderr)
 none_token = b64(json.dumps({"alg": "none", "kid": kid}).encode()) + "." + b64(json.dumps(good).encode()) + "."
 expect("alg:none", none_token, "bad_format")
 expect("alg:none with a dummy signature", none_token + "AAAA", "unsupported_alg")

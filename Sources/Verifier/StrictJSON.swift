@@ -1,101 +1,230 @@
 import Foundation
 
-/// JSON parsing that refuses what RFC 7515 §4 lets a verifier refuse:
-/// duplicate member names (which parsers resolve differently, so an
-/// attacker can show two verifiers two different claims) and non-object
-/// top levels.
+/// A strict JSON parser (RFC 8259) for token headers and claims. It refuses
+/// what RFC 7515 §4 lets a verifier refuse: duplicate member names (which
+/// parsers resolve differently, so an attacker could show two verifiers two
+/// different claims), a top level that is not an object, invalid UTF-8,
+/// raw control characters, and nesting deeper than `maximumDepth`. One pass,
+/// no Foundation parser: verification time is dominated by this and the
+/// signature.
 enum StrictJSON {
-    /// The object, or nil if the bytes are not UTF-8 JSON, not an object,
-    /// or repeat a member name in any object.
+    /// Claims nest three levels; 32 leaves room and bounds the recursion an
+    /// unauthenticated header can cause.
+    static let maximumDepth = 32
+
+    /// The object, or nil if `bytes` is not exactly one strict JSON object.
+    /// Numbers become `Int` when integral and in range, else `Double`;
+    /// `null` becomes `NSNull`.
     static func object(_ bytes: [UInt8]) -> [String: Any]? {
-        guard !hasDuplicateKeys(bytes),
-              let value = try? JSONSerialization.jsonObject(with: Data(bytes)),
-              let object = value as? [String: Any]
-        else { return nil }
-        return object
+        bytes.withUnsafeBufferPointer { buffer in
+            var parser = Parser(bytes: buffer)
+            parser.skipWhitespace()
+            guard parser.peek == UInt8(ascii: "{"), let value = parser.value(depth: 0) as? [String: Any] else { return nil }
+            parser.skipWhitespace()
+            return parser.position == buffer.count ? value : nil
+        }
     }
 
-    /// Scans the JSON text keeping, for each open object, the member names
-    /// seen so far (after decoding escapes, so "a" and "\u0061" collide).
-    /// Malformed input is left to JSONSerialization to reject.
+    /// True when any object repeats a member name (after decoding escapes,
+    /// so "a" and "\u0061" collide). Malformed JSON counts as false here.
     static func hasDuplicateKeys(_ bytes: [UInt8]) -> Bool {
-        bytes.withUnsafeBufferPointer { scanForDuplicateKeys($0) }
+        bytes.withUnsafeBufferPointer { buffer in
+            var parser = Parser(bytes: buffer)
+            _ = parser.value(depth: 0)
+            return parser.sawDuplicate
+        }
     }
 
-    private static func scanForDuplicateKeys(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        var stack: [(isObject: Bool, keys: Set<String>, expectingKey: Bool)] = []
-        var index = 0
-        while index < bytes.count {
-            let byte = bytes[index]
+    private struct Parser {
+        let bytes: UnsafeBufferPointer<UInt8>
+        var position = 0
+        var sawDuplicate = false
+
+        init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+        var peek: UInt8? { position < bytes.count ? bytes[position] : nil }
+
+        mutating func skipWhitespace() {
+            while position < bytes.count {
+                let byte = bytes[position]
+                guard byte == 0x20 || byte == 0x09 || byte == 0x0a || byte == 0x0d else { return }
+                position += 1
+            }
+        }
+
+        mutating func value(depth: Int) -> Any? {
+            guard depth <= StrictJSON.maximumDepth else { return nil }
+            skipWhitespace()
+            guard let byte = peek else { return nil }
             switch byte {
-            case UInt8(ascii: "{"):
-                stack.append((true, [], true))
-            case UInt8(ascii: "["):
-                stack.append((false, [], false))
-            case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                if !stack.isEmpty { stack.removeLast() }
-            case UInt8(ascii: ","):
-                if let last = stack.indices.last, stack[last].isObject { stack[last].expectingKey = true }
-            case UInt8(ascii: "\""):
-                guard let (string, end) = readString(bytes, from: index) else { return false }
-                if let last = stack.indices.last, stack[last].isObject, stack[last].expectingKey {
-                    if !stack[last].keys.insert(string).inserted { return true }
-                    stack[last].expectingKey = false
-                }
-                index = end
-                continue
-            default:
-                break
+            case UInt8(ascii: "{"): return object(depth: depth)
+            case UInt8(ascii: "["): return array(depth: depth)
+            case UInt8(ascii: "\""): return string()
+            case UInt8(ascii: "t"): return literal("true", true)
+            case UInt8(ascii: "f"): return literal("false", false)
+            case UInt8(ascii: "n"): return literal("null", NSNull())
+            default: return number()
             }
-            index += 1
         }
-        return false
-    }
 
-    private static func hexQuad(_ bytes: UnsafeBufferPointer<UInt8>, at start: Int) -> UInt32? {
-        guard start + 4 <= bytes.count else { return nil }
-        return UInt32(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<(start + 4)]), as: UTF8.self), radix: 16)
-    }
-
-    /// Decodes the string literal starting at `start` (a quote); returns it
-    /// and the index after the closing quote.
-    private static func readString(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> (String, Int)? {
-        // Fast path: no escapes, so the literal's bytes are the string.
-        var end = start + 1
-        while end < bytes.count && bytes[end] != UInt8(ascii: "\"") && bytes[end] != UInt8(ascii: "\\") { end += 1 }
-        if end < bytes.count && bytes[end] == UInt8(ascii: "\"") {
-            return (String(decoding: UnsafeBufferPointer(rebasing: bytes[(start + 1)..<end]), as: UTF8.self), end + 1)
+        mutating func object(depth: Int) -> [String: Any]? {
+            position += 1
+            var result: [String: Any] = [:]
+            skipWhitespace()
+            if peek == UInt8(ascii: "}") {
+                position += 1
+                return result
+            }
+            while true {
+                skipWhitespace()
+                guard peek == UInt8(ascii: "\""), let key = string() else { return nil }
+                skipWhitespace()
+                guard peek == UInt8(ascii: ":") else { return nil }
+                position += 1
+                guard let member = value(depth: depth + 1) else { return nil }
+                if result.updateValue(member, forKey: key) != nil {
+                    sawDuplicate = true
+                    return nil
+                }
+                skipWhitespace()
+                guard let next = peek else { return nil }
+                position += 1
+                if next == UInt8(ascii: "}") { return result }
+                guard next == UInt8(ascii: ",") else { return nil }
+            }
         }
-        var scalars: [UInt8] = []
-        var index = start + 1
-        while index < bytes.count {
-            let byte = bytes[index]
-            if byte == UInt8(ascii: "\"") { return (String(decoding: scalars, as: UTF8.self), index + 1) }
-            if byte == UInt8(ascii: "\\") {
-                guard index + 1 < bytes.count else { return nil }
-                let escape = bytes[index + 1]
-                if escape == UInt8(ascii: "u") {
-                    guard var code = hexQuad(bytes, at: index + 2) else { return nil }
-                    index += 6
-                    // A UTF-16 surrogate pair (\uD83D\uDE00) is one scalar,
-                    // as JSONSerialization decodes it.
-                    if (0xD800...0xDBFF).contains(code), index + 6 <= bytes.count, bytes[index] == UInt8(ascii: "\\"),
-                       bytes[index + 1] == UInt8(ascii: "u"), let low = hexQuad(bytes, at: index + 2), (0xDC00...0xDFFF).contains(low) {
-                        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
-                        index += 6
+
+        mutating func array(depth: Int) -> [Any]? {
+            position += 1
+            var result: [Any] = []
+            skipWhitespace()
+            if peek == UInt8(ascii: "]") {
+                position += 1
+                return result
+            }
+            while true {
+                guard let element = value(depth: depth + 1) else { return nil }
+                result.append(element)
+                skipWhitespace()
+                guard let next = peek else { return nil }
+                position += 1
+                if next == UInt8(ascii: "]") { return result }
+                guard next == UInt8(ascii: ",") else { return nil }
+            }
+        }
+
+        mutating func literal(_ text: StaticString, _ value: Any) -> Any? {
+            let count = text.utf8CodeUnitCount
+            guard position + count <= bytes.count else { return nil }
+            for offset in 0..<count where bytes[position + offset] != text.utf8Start[offset] { return nil }
+            position += count
+            return value
+        }
+
+        mutating func number() -> Any? {
+            let start = position
+            var integral = true
+            if peek == UInt8(ascii: "-") { position += 1 }
+            guard let first = peek, first >= 0x30, first <= 0x39 else { return nil }
+            if first == 0x30 { position += 1 } else { skipDigits() }
+            if peek == UInt8(ascii: ".") {
+                integral = false
+                position += 1
+                guard skipDigits() > 0 else { return nil }
+            }
+            if peek == UInt8(ascii: "e") || peek == UInt8(ascii: "E") {
+                integral = false
+                position += 1
+                if peek == UInt8(ascii: "+") || peek == UInt8(ascii: "-") { position += 1 }
+                guard skipDigits() > 0 else { return nil }
+            }
+            let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
+            if integral, let value = Int(text) { return value }
+            guard let value = Double(text), value.isFinite else { return nil }
+            return value
+        }
+
+        @discardableResult
+        mutating func skipDigits() -> Int {
+            let start = position
+            while let byte = peek, byte >= 0x30, byte <= 0x39 { position += 1 }
+            return position - start
+        }
+
+        /// A string literal at `position` (a quote), decoded.
+        mutating func string() -> String? {
+            position += 1
+            let start = position
+            // Fast path: plain ASCII with no escapes.
+            while position < bytes.count {
+                let byte = bytes[position]
+                if byte == UInt8(ascii: "\"") {
+                    let literal = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
+                    position += 1
+                    return literal
+                }
+                if byte == UInt8(ascii: "\\") || byte < 0x20 || byte >= 0x80 { break }
+                position += 1
+            }
+            var decoded = Array(bytes[start..<position])
+            while position < bytes.count {
+                let byte = bytes[position]
+                switch byte {
+                case UInt8(ascii: "\""):
+                    position += 1
+                    // Invalid UTF-8 is refused, not replaced.
+                    return String(validating: decoded, as: UTF8.self)
+                case 0..<0x20:
+                    return nil
+                case UInt8(ascii: "\\"):
+                    guard position + 1 < bytes.count else { return nil }
+                    let escape = bytes[position + 1]
+                    position += 2
+                    switch escape {
+                    case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): decoded.append(escape)
+                    case UInt8(ascii: "b"): decoded.append(0x08)
+                    case UInt8(ascii: "f"): decoded.append(0x0c)
+                    case UInt8(ascii: "n"): decoded.append(0x0a)
+                    case UInt8(ascii: "r"): decoded.append(0x0d)
+                    case UInt8(ascii: "t"): decoded.append(0x09)
+                    case UInt8(ascii: "u"):
+                        guard var code = hexQuad() else { return nil }
+                        // A UTF-16 surrogate pair (\uD83D\uDE00) is one scalar.
+                        if (0xD800...0xDBFF).contains(code) {
+                            guard position + 1 < bytes.count, bytes[position] == UInt8(ascii: "\\"), bytes[position + 1] == UInt8(ascii: "u") else { return nil }
+                            position += 2
+                            guard let low = hexQuad(), (0xDC00...0xDFFF).contains(low) else { return nil }
+                            code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                        }
+                        guard let scalar = Unicode.Scalar(code) else { return nil }
+                        decoded += Array(String(scalar).utf8)
+                    default:
+                        return nil
                     }
-                    scalars += Array(String(Unicode.Scalar(code) ?? "\u{FFFD}").utf8)
-                    continue
+                default:
+                    decoded.append(byte)
+                    position += 1
                 }
-                let mapped: [UInt8: UInt8] = [UInt8(ascii: "n"): 0x0a, UInt8(ascii: "t"): 0x09, UInt8(ascii: "r"): 0x0d,
-                                              UInt8(ascii: "b"): 0x08, UInt8(ascii: "f"): 0x0c]
-                scalars.append(mapped[escape] ?? escape)
-                index += 2
-                continue
             }
-            scalars.append(byte)
-            index += 1
+            return nil
         }
-        return nil
+
+        mutating func hexQuad() -> UInt32? {
+            guard position + 4 <= bytes.count else { return nil }
+            var value: UInt32 = 0
+            for _ in 0..<4 {
+                let byte = bytes[position]
+                let digit: UInt32
+                switch byte {
+                case 0x30...0x39: digit = UInt32(byte - 0x30)
+                case 0x41...0x46: digit = UInt32(byte - 0x41 + 10)
+                case 0x61...0x66: digit = UInt32(byte - 0x61 + 10)
+                default: return nil
+                }
+                value = value << 4 | digit
+                position += 1
+            }
+            return value
+        }
     }
 }

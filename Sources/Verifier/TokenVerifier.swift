@@ -157,14 +157,13 @@ public enum TokenVerifier {
         }
     }
 
-    /// A JSON number that is a whole number of seconds.
+    /// A JSON number that is a whole number of seconds (StrictJSON gives
+    /// `Int` for integers, `Double` otherwise, and `Bool` for true/false,
+    /// which is not a time).
     static func integer(_ value: Any?) -> Int64? {
-        // JSONSerialization gives true/false as NSNumber with objCType "c";
-        // a boolean is not a time.
-        guard let number = value as? NSNumber, String(cString: number.objCType) != "c" else { return nil }
-        let double = number.doubleValue
-        guard double.isFinite, double == double.rounded(), abs(double) < 1e15 else { return nil }
-        return Int64(double)
+        if let whole = value as? Int { return Int64(whole) }
+        guard let number = value as? Double, number.isFinite, number == number.rounded(), abs(number) < 1e15 else { return nil }
+        return Int64(number)
     }
 
     static func hexBytes(_ text: String) -> [UInt8]? {

@@ -33,6 +33,29 @@ final class EncodingTests: XCTestCase {
         XCTAssertNotNil(StrictJSON.object(Array(#"{"a":"}\"{"}"#.utf8)))
     }
 
+    func testStrictParserRefusesWhatLenientParsersAccept() throws {
+        func parse(_ text: [UInt8]) -> [String: Any]? { StrictJSON.object(text) }
+        XCTAssertNil(parse(Array((String(repeating: "[", count: 100) + String(repeating: "]", count: 100)).utf8)), "not an object")
+        XCTAssertNil(parse(Array(("{\"a\":" + String(repeating: "[", count: 40) + String(repeating: "]", count: 40) + "}").utf8)), "deeper than 32")
+        XCTAssertNotNil(parse(Array(("{\"a\":" + String(repeating: "[", count: 20) + String(repeating: "]", count: 20) + "}").utf8)))
+        XCTAssertNil(parse([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0x01, 0x22, 0x7d]), "a raw control character in a string")
+        XCTAssertNil(parse([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]), "invalid UTF-8")
+        XCTAssertNil(parse(Array(#"{"a":1} x"#.utf8)), "trailing garbage")
+        XCTAssertNil(parse(Array(#"{"a":01}"#.utf8)), "a leading zero")
+        XCTAssertNil(parse(Array(#"{"a":"\ud83d"}"#.utf8)), "a lone surrogate")
+        XCTAssertNil(parse(Array(#"{"a":tru}"#.utf8)))
+        XCTAssertNil(parse(Array(#"{"a":1,}"#.utf8)), "a trailing comma")
+        let numbers = try XCTUnwrap(parse(Array(#"{"a":1.5e3,"b":-0,"c":12,"d":true,"e":null,"f":"\u00e9\n"}"#.utf8)))
+        XCTAssertEqual(numbers["a"] as? Double, 1500)
+        XCTAssertEqual(numbers["b"] as? Int, 0)
+        XCTAssertEqual(numbers["c"] as? Int, 12)
+        XCTAssertEqual(numbers["d"] as? Bool, true)
+        XCTAssertTrue(numbers["e"] is NSNull)
+        XCTAssertEqual(numbers["f"] as? String, "é\n")
+        XCTAssertNil(TokenVerifier.integer(true), "a boolean is not a time")
+        XCTAssertEqual(TokenVerifier.integer(1_800_000_000), 1_800_000_000)
+    }
+
     func testJWKThumbprintMatchesRFC8037Example() throws {
         // RFC 8037 appendix A.3.
         let jwk = JWK(kty: "OKP", crv: "Ed25519", x: "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo", y: nil, kid: nil, alg: nil)

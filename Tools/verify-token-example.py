@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """A server-side CaptureGuard token check in a few lines of PyJWT.
 
-Usage: verify-token-example.py --jwks agent.jwks --nonce NONCE [--audience AUD] [--evidence selfie.png] TOKEN
+Usage: verify-token-example.py --jwks agent.jwks --nonce=NONCE [--audience AUD] [--evidence selfie.png] TOKEN
+(write --nonce=NONCE: a base64url nonce can start with "-")
 
 It checks the signature (EdDSA or ES256, never anything else), exp, the
 nonce this server issued, the audience, and that the image it is about to

@@ -5,19 +5,21 @@
 public enum Sharpness {
     /// Variance of the Laplacian on every second pixel of every second row
     /// (a quarter of the work; the ranking between frames is unchanged for
-    /// blur much wider than 2 px).
-    public static func laplacianVariance(luma: UnsafeBufferPointer<UInt8>, width: Int, height: Int, stride: Int) -> Double {
-        guard width >= 3, height >= 3, luma.count >= stride * (height - 1) + width else { return 0 }
+    /// blur much wider than 2 px). Luma sample (x, y) is at
+    /// `offset + y * stride + x * step`, so packed YUYV is read in place.
+    public static func laplacianVariance(luma: UnsafeBufferPointer<UInt8>, width: Int, height: Int, offset: Int = 0, stride: Int, step: Int = 1) -> Double {
+        guard width >= 3, height >= 3, step >= 1, luma.count >= offset + stride * (height - 1) + step * (width - 1) + 1 else { return 0 }
         var sum = 0.0
         var sumSquares = 0.0
         var count = 0.0
         var y = 1
         while y < height - 1 {
-            let row = y * stride
+            let row = offset + y * stride
             var x = 1
             while x < width - 1 {
-                let center = Int(luma[row + x])
-                let value = Int(luma[row + x - 1]) + Int(luma[row + x + 1]) + Int(luma[row - stride + x]) + Int(luma[row + stride + x]) - 4 * center
+                let at = row + x * step
+                let center = Int(luma[at])
+                let value = Int(luma[at - step]) + Int(luma[at + step]) + Int(luma[at - stride]) + Int(luma[at + stride]) - 4 * center
                 let v = Double(value)
                 sum += v
                 sumSquares += v * v

@@ -21,7 +21,9 @@ public final class DeviceFrameSource: FrameSource {
 
     /// Starts streaming `device` in its negotiated format.
     /// - Parameters:
-    ///   - pollTimeout: seconds to wait for each frame before `timeout`.
+    ///   - pollTimeout: seconds to wait for each frame before `timeout`. The
+    ///     default 5 s outlasts a UVC camera's first frame after STREAMON and
+    ///     an ffmpeg writer's start-up under TCG (3.5-4.5 s, vm-recipe.md).
     ///   - fingerprint: the device fingerprint to embed in `info`.
     ///   - bufferCount: 16 buffers give the reader 640 ms of slack at 25 fps
     ///     before the driver has nowhere to put a frame. Measured in the TCG
@@ -53,7 +55,7 @@ public final class DeviceFrameSource: FrameSource {
         }
         guard granted >= 2 else {
             _ = fd.requestBuffers(count: 0)
-            throw .ioctlFailed(path: device.path, ioctl: "VIDIOC_REQBUFS", errno: .noSuchDeviceOrAddress)
+            throw .cannotCapture(path: device.path, reason: "the driver granted \(granted) buffers; streaming needs at least 2")
         }
         do throws(DeviceError) {
             for index in 0..<granted {

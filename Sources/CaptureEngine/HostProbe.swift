@@ -59,6 +59,8 @@ public struct HostProbe: Sendable {
         var descriptor = USBDescriptor()
         descriptor.interfaceClass = attribute(interface, "bInterfaceClass")
         var directory = interface
+        // The device directory is the interface's parent; a few more levels
+        // tolerate composite layouts without ever climbing to the host bus.
         for _ in 0..<4 {
             if attribute(directory, "idVendor") != nil { break }
             directory = String(directory[..<(directory.lastIndex(of: "/") ?? directory.endIndex)])

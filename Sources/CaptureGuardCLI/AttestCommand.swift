@@ -47,6 +47,7 @@ enum AttestCommand {
             arguments, valued: ["nonce", "key", "audience", "seconds", "evidence", "keep", "policy", "alg", "issuer"], switches: ["force"])
         let sourcePath = try parsed.single("DEVICE or CAPTURE")
         let nonce = try parsed.nonce()
+        // 3 s: at 30 fps, the 90 frames the frame-forensics issue must decide on.
         let seconds = try parsed.positiveNumber("seconds", atMost: ArgumentLimits.seconds) ?? 3
         let evidencePath = parsed.value("evidence") ?? "evidence.png"
         let policy = try parsed.value("policy").map { file throws(CommandFailure) in
@@ -132,12 +133,10 @@ enum AttestCommand {
         }
         let stopSignals = StopSignals()
         defer { withExtendedLifetime(stopSignals) {} }
-        var accumulated = session
         let outcome = try CaptureWindow.run(source, seconds: seconds, frameLimit: nil, stopSignals: stopSignals, console: console) { (frame) throws(CommandFailure) in
-            try accumulated.add(frame)
+            try session.add(frame)
             do { try writer?.append(frame) } catch { throw CommandFailure(error) }
         }
-        session = accumulated
         do { try writer?.finish(reason: outcome.reason, message: outcome.failure?.message) } catch { throw CommandFailure(error) }
         // A session cut short by an unplug or a signal is not attested.
         if let failure = outcome.failure { throw failure }
@@ -200,11 +199,20 @@ struct SessionAccumulator {
             if firstTimestamp == nil { firstTimestamp = timestamp }
             lastTimestamp = timestamp
         }
-        // A frame that will not decode cannot be evidence; it still counts
-        // in the chain.
-        guard let converter, let planar = try? converter.toYU12(frame) else { return }
-        let sharpness = planar.payload.withUnsafeBufferPointer {
-            Sharpness.laplacianVariance(luma: $0, width: planar.format.width, height: planar.format.height, stride: planar.format.width)
+        // Read the luma in place where the layout allows (no per-frame copy
+        // while the camera streams); decode only MJPEG and RGB. A frame that
+        // will not decode cannot be evidence; it still counts in the chain.
+        let sharpness: Double
+        if let luma = frame.format.lumaLayout, let needed = frame.format.minimumPayloadSize, frame.payload.count >= needed {
+            sharpness = frame.payload.withUnsafeBufferPointer {
+                Sharpness.laplacianVariance(luma: $0, width: frame.format.width, height: frame.format.height,
+                                            offset: luma.offset, stride: luma.stride, step: luma.step)
+            }
+        } else {
+            guard frame.format.lumaLayout == nil, let converter, let planar = try? converter.toYU12(frame) else { return }
+            sharpness = planar.payload.withUnsafeBufferPointer {
+                Sharpness.laplacianVariance(luma: $0, width: planar.format.width, height: planar.format.height, stride: planar.format.width)
+            }
         }
         if best == nil || sharpness > (best?.sharpness ?? 0) {
             best = (frame, sharpness, digest)

@@ -59,6 +59,8 @@ enum RecordCommand {
             }
             size = (width, height)
         }
+        // Refused before the camera is touched; the writer checks again
+        // (exclusively) when it creates the file.
         if !parsed.has("force") && access(outPath, F_OK) == 0 {
             throw CommandFailure(CaptureFileError.outputExists(path: outPath))
         }

@@ -105,6 +105,20 @@ public struct FrameFormat: Hashable, Sendable, Codable {
         return result
     }
 
+    /// Where the luma samples sit in a payload of this format, when they can
+    /// be read in place: the first plane of planar and semi-planar YUV and
+    /// GREY (every byte), or every second byte of packed YUYV/UYVY. Nil for
+    /// formats that need decoding (MJPEG) or colour conversion (RGB).
+    public var lumaLayout: (offset: Int, stride: Int, step: Int)? {
+        guard let plane = planes?.first else { return nil }
+        switch pixelFormat {
+        case .yuyv: return (plane.offset, plane.stride, 2)
+        case .uyvy: return (plane.offset + 1, plane.stride, 2)
+        case .grey, .yu12, .yv12, .nv12, .nv21, .yuv422p: return (plane.offset, plane.stride, 1)
+        default: return nil
+        }
+    }
+
     /// Bytes an uncompressed payload must hold to contain every plane.
     public var minimumPayloadSize: Int? {
         guard let planes else { return nil }

@@ -4,6 +4,7 @@ import CaptureCrypto
 import Foundation
 import TestSupport
 @testable import Verifier
+import CaptureModel
 import XCTest
 
 final class EncodingTests: XCTestCase {
@@ -211,3 +212,24 @@ final class PolicyTests: XCTestCase {
     }
 }
 
+
+final class SharpnessTests: XCTestCase {
+    func testLumaReadInPlaceEqualsTheRepackedPlane() throws {
+        for pixelFormat in [PixelFormat.yuyv, .uyvy, .nv12, .grey] {
+            var format = try XCTUnwrap(FrameFormat.packed(pixelFormat, width: 40, height: 30))
+            format.bytesPerLine += 8  // driver line padding
+            let size = try XCTUnwrap(format.minimumPayloadSize)
+            let payload = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 7) }
+            let luma = try XCTUnwrap(format.lumaLayout)
+            let inPlace = payload.withUnsafeBufferPointer {
+                Sharpness.laplacianVariance(luma: $0, width: 40, height: 30, offset: luma.offset, stride: luma.stride, step: luma.step)
+            }
+            let (planar, bytes) = try XCTUnwrap(Repack.toPlanar(payload, format: format))
+            let repacked = bytes.withUnsafeBufferPointer { Sharpness.laplacianVariance(luma: $0, width: 40, height: 30, stride: planar.width) }
+            XCTAssertGreaterThan(repacked, 0)
+            XCTAssertEqual(inPlace, repacked, "\(pixelFormat)")
+        }
+        XCTAssertNil(FrameFormat.packed(.mjpeg, width: 40, height: 30)?.lumaLayout)
+        XCTAssertNil(FrameFormat.packed(.rgb24, width: 40, height: 30)?.lumaLayout)
+    }
+}

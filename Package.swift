@@ -18,10 +18,12 @@ let package = Package(
         .target(name: "CaptureCrypto", dependencies: ["COpenSSL"]),
         .target(name: "CapturePath", dependencies: ["CaptureModel", "CaptureCrypto"]),
         .target(name: "Verifier", dependencies: ["CaptureCrypto"]),
-        .target(name: "Attestation", dependencies: ["CaptureModel", "CaptureCrypto", "CaptureFile", "CapturePath", "Verifier"]),
-        .target(name: "CaptureGuardCLI", dependencies: ["CaptureModel", "CaptureEngine", "CaptureFile", "CapturePath", "CaptureCrypto", "Verifier", "Attestation"]),
+        .target(name: "FrameForensics", dependencies: ["CaptureModel", "CaptureFile"]),
+        .target(name: "Attestation", dependencies: ["CaptureModel", "CaptureCrypto", "CaptureFile", "CapturePath", "FrameForensics", "Verifier"]),
+        .target(name: "CaptureGuardCLI", dependencies: ["CaptureModel", "CaptureEngine", "CaptureFile", "CapturePath", "CaptureCrypto", "FrameForensics", "Verifier", "Attestation"]),
         .executableTarget(name: "captureguard", dependencies: ["CaptureGuardCLI"]),
         .executableTarget(name: "token-bench", dependencies: ["Attestation", "CaptureCrypto", "Verifier"], path: "Tools/bench/token-bench"),
+        .executableTarget(name: "forensics-bench", dependencies: ["FrameForensics", "CaptureFile", "CaptureModel"], path: "Tools/bench/forensics-bench"),
         .executableTarget(name: "convert-bench", dependencies: ["CaptureEngine", "CaptureFile", "CaptureModel"], path: "Tools/bench/convert-bench"),
 
         .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -29,6 +31,7 @@ let package = Package(
         .testTarget(name: "CaptureEngineTests", dependencies: ["CaptureEngine", "CaptureModel", "TestSupport"]),
         .testTarget(name: "CaptureFileTests", dependencies: ["CaptureFile", "CaptureModel", "TestSupport"]),
         .testTarget(name: "CapturePathTests", dependencies: ["CapturePath", "CaptureModel", "CaptureCrypto", "TestSupport"]),
+        .testTarget(name: "FrameForensicsTests", dependencies: ["FrameForensics", "CaptureModel", "TestSupport"]),
         .testTarget(name: "VerifierTests", dependencies: ["Verifier", "CaptureCrypto", "Attestation", "CaptureFile", "CaptureModel", "TestSupport"]),
         .testTarget(name: "CaptureGuardCLITests", dependencies: ["CaptureGuardCLI", "CaptureFile", "CaptureModel", "Attestation", "CaptureCrypto", "TestSupport"]),
     ]

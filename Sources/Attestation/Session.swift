@@ -1,6 +1,7 @@
 import CaptureCrypto
 import CaptureModel
 import CapturePath
+import FrameForensics
 import Verifier
 
 /// What one capture session produced, as plain values: the input to the
@@ -17,9 +18,12 @@ public struct SessionFacts: Sendable {
     public var evidenceImageSHA256: String
     public var evidenceFrameIndex: Int
     public var evidenceFramePayloadSHA256: String
+    /// Every frame-forensics analyser's report; nil when they did not run.
+    public var forensics: ForensicsReport?
 
     public init(info: CaptureInfo, fingerprint: DeviceFingerprint?, assessment: PathAssessment?, fromFile: Bool, frames: Int, kernelDuration: Double?,
-                chainLink: [UInt8], evidenceImageSHA256: String, evidenceFrameIndex: Int, evidenceFramePayloadSHA256: String) {
+                chainLink: [UInt8], evidenceImageSHA256: String, evidenceFrameIndex: Int, evidenceFramePayloadSHA256: String,
+                forensics: ForensicsReport? = nil) {
         self.info = info
         self.fingerprint = fingerprint
         self.assessment = assessment
@@ -30,6 +34,7 @@ public struct SessionFacts: Sendable {
         self.evidenceImageSHA256 = evidenceImageSHA256
         self.evidenceFrameIndex = evidenceFrameIndex
         self.evidenceFramePayloadSHA256 = evidenceFramePayloadSHA256
+        self.forensics = forensics
     }
 }
 
@@ -39,8 +44,10 @@ extension AttestationClaims {
     public init(_ facts: SessionFacts, policy: DecisionPolicy, nonce: [UInt8], audience: String?, issuer: String, now: Int64, jti: String) {
         let assessment = facts.assessment
         let pathVerdict = assessment?.verdict ?? .unknown
-        let decision = policy.decide(pathVerdict: pathVerdict, fromFile: facts.fromFile, frames: facts.frames)
+        let forensics = facts.forensics
+        let decision = policy.decide(pathVerdict: pathVerdict, fromFile: facts.fromFile, frames: facts.frames, forensics: forensics)
         var reasons = (assessment?.findings ?? []).filter { $0.severity >= .suspicious }.map(\.code)
+        reasons += forensics.map { policy.reasons($0) } ?? []
         if facts.fromFile { reasons.append("file_source") }
         if facts.fingerprint == nil { reasons.append("no_device_fingerprint") }
         if facts.frames < policy.minimumFrames { reasons.append("too_few_frames") }
@@ -63,7 +70,13 @@ extension AttestationClaims {
                 quality: Quality(assessed: false, guidance: []),
                 attackHints: AttackHints(
                     virtualCamera: assessment.map { $0.verdict == .virtual ? 1 : 0 },
-                    writerProcess: assessment.map { a in a.findings.contains { $0.code == "writer_process" } ? 1 : 0 }),
+                    writerProcess: assessment.map { a in a.findings.contains { $0.code == "writer_process" } ? 1 : 0 },
+                    replay: forensics?.hint(AttackHints.replayCodes),
+                    loop: forensics?.hint(["loop_detected"]),
+                    reencoding: forensics?.hint(["reencoded_stream", "double_jpeg"]),
+                    syntheticNoise: forensics?.hint(["synthetic_noise", "no_temporal_noise", "noise_reused"]),
+                    sensorMismatch: forensics.flatMap { $0.analyser(SensorIdentityAnalyser.name)?.status == .ran ? $0.hint(["sensor_mismatch"]) : nil },
+                    screen: forensics.flatMap { $0.analyser(MoireAnalyser.name)?.status == .ran ? $0.hint(["screen_moire"]) : nil }),
                 evidence: Evidence(imageSHA256: facts.evidenceImageSHA256, imageFrameIndex: facts.evidenceFrameIndex,
                                    imageFramePayloadSHA256: facts.evidenceFramePayloadSHA256, frameCount: facts.frames,
                                    chainSHA256: hexString(facts.chainLink))),
@@ -72,7 +85,12 @@ extension AttestationClaims {
                     Submodule(status: "ran", verdict: a.verdict.rawValue, policyVersion: a.policyVersion,
                               findings: a.findings.map { SubmoduleFinding(code: $0.code, severity: $0.severity.rawValue, evidence: $0.evidence) })
                 } ?? .notRun,
-                frameForensics: .notRun, pad: .notRun))
+                frameForensics: forensics.map { report in
+                    Submodule(status: report.isInsufficient ? "insufficient_evidence" : "ran", verdict: policy.decide(report).rawValue,
+                              policyVersion: policy.version,
+                              findings: report.findings.map { SubmoduleFinding(code: $0.code, severity: $0.severity.rawValue, evidence: $0.evidence) })
+                } ?? .notRun,
+                pad: .notRun))
     }
 
     public var decision: Decision { captureguard.decision.verdict }

@@ -110,7 +110,7 @@ public enum CaptureJSON {
 /// Slicing-by-8 (eight derived tables, eight bytes per step): a 640x480 YUYV
 /// frame is checksummed once per frame while recording, and the bytewise
 /// loop cost the recorder frames at 25 fps in the TCG test VM.
-struct CRC32 {
+public struct CRC32 {
     /// tables[0] is the classic bytewise table; tables[k][i] advances
     /// tables[k-1][i] by one more zero byte.
     private static let tables: [UInt32] = {
@@ -131,7 +131,9 @@ struct CRC32 {
 
     private(set) var value: UInt32 = 0xFFFF_FFFF
 
-    mutating func update(_ bytes: UnsafeRawBufferPointer) {
+    public init() {}
+
+    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
         guard let base = bytes.baseAddress else { return }
         var crc = value
         var offset = 0
@@ -154,9 +156,9 @@ struct CRC32 {
         value = crc
     }
 
-    mutating func update(_ bytes: [UInt8]) { bytes.withUnsafeBytes { update($0) } }
+    public mutating func update(_ bytes: [UInt8]) { bytes.withUnsafeBytes { update($0) } }
 
-    var checksum: UInt32 { value ^ 0xFFFF_FFFF }
+    public var checksum: UInt32 { value ^ 0xFFFF_FFFF }
 
     static func of(_ bytes: [UInt8]) -> UInt32 {
         var crc = CRC32()

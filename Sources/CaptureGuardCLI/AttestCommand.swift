@@ -5,6 +5,7 @@ import CaptureFile
 import CaptureModel
 import CapturePath
 import Foundation
+import FrameForensics
 import Verifier
 
 /// Session orchestration for `attest`: capture (or read) the frames, run the
@@ -16,11 +17,13 @@ enum AttestCommand {
         help: """
         Usage: captureguard attest DEVICE|CAPTURE --nonce B64URL --key agent.key
                                    [--audience AUD] [--seconds N] [--evidence out.png] [--keep FILE]
-                                   [--policy FILE] [--alg EdDSA|Ed25519|ES256] [--issuer ID] [--force]
+                                   [--sensor sensor.prnu] [--policy FILE] [--alg EdDSA|Ed25519|ES256]
+                                   [--issuer ID] [--force]
 
         Captures DEVICE for --seconds (default 3) with raw payloads, or reads a
         capture file, hashes every frame into a chain, judges the capture path,
-        decides pass|fail|retry|step_up with the decision policy, writes the
+        runs frame forensics (as analyze does; PRNU with --sensor), decides
+        pass|fail|retry|step_up with the decision policy, writes the
         sharpest frame as PNG evidence, and prints a JWS (EAT claims, typ
         eat+jwt) bound to the server's nonce and to the evidence image's SHA-256.
         The token goes to stdout, a one-line summary to stderr. The exit status
@@ -33,6 +36,7 @@ enum AttestCommand {
           --seconds N      capture window for a device (default 3)
           --evidence FILE  where to write the evidence PNG (default evidence.png, replaced)
           --keep FILE      also record the session's capture file (device only)
+          --sensor FILE    check the PRNU against this enroll-sensor fingerprint
           --policy FILE    decision policy JSON instead of the built-in one
           --alg ALG        EdDSA (default for Ed25519 keys), Ed25519 (RFC 9864) or ES256
           --issuer ID      the iss claim (default captureguard:<key thumbprint>)
@@ -44,17 +48,14 @@ enum AttestCommand {
 
     static func run(_ arguments: [String], _ console: Console) throws(CommandFailure) -> ExitCode {
         let parsed = try ParsedArguments(
-            arguments, valued: ["nonce", "key", "audience", "seconds", "evidence", "keep", "policy", "alg", "issuer"], switches: ["force"])
+            arguments, valued: ["nonce", "key", "audience", "seconds", "evidence", "keep", "policy", "alg", "issuer", "sensor"], switches: ["force"])
         let sourcePath = try parsed.single("DEVICE or CAPTURE")
         let nonce = try parsed.nonce()
         // 3 s: at 30 fps, the 90 frames the frame-forensics issue must decide on.
         let seconds = try parsed.positiveNumber("seconds", atMost: ArgumentLimits.seconds) ?? 3
         let evidencePath = parsed.value("evidence") ?? "evidence.png"
-        let policy = try parsed.value("policy").map { file throws(CommandFailure) in
-            let policy = try PathCommands.loadDocument(DecisionPolicy.self, from: file, schema: nil, what: "decision policy") { _ in "" }
-            if let problem = policy.problem { throw CommandFailure(.invalidInput, "\(file): invalid decision policy: \(problem)") }
-            return policy
-        } ?? .standard
+        let policy = try parsed.value("policy").map { file throws(CommandFailure) in try loadPolicy(file) } ?? .standard
+        let sensor = try parsed.value("sensor").map { file throws(CommandFailure) in try ForensicsCommands.loadSensor(file) }
         // The key first: an unusable key must fail before the camera is touched.
         let key: SigningKey
         do { key = try KeyFile.load(try parsed.required("key")) } catch { throw CommandFailure(error) }
@@ -64,7 +65,8 @@ enum AttestCommand {
         let signer: TokenSigner
         do { signer = try TokenSigner(key: key, algorithm: parsed.value("alg")) } catch { throw CommandFailure(error) }
 
-        var session = try SessionAccumulator(nonce: nonce)
+        // 30 fps is the usual kiosk camera's rate; a file's own rate is read from its header.
+        var session = try SessionAccumulator(nonce: nonce, expectedFrames: Int((seconds * 30).rounded()))
         let fingerprint: DeviceFingerprint?
         let info: CaptureInfo
         let fromFile = FileCommands.isRegularFile(sourcePath)
@@ -72,6 +74,7 @@ enum AttestCommand {
             let reader = try FileCommands.openCapture(sourcePath)
             info = reader.info
             fingerprint = reader.info.device
+            session.prepare(for: info)
             do {
                 while let frame = try reader.nextRecordedFrame() { try session.add(frame) }
             } catch {
@@ -79,18 +82,21 @@ enum AttestCommand {
             }
             if let warning = reader.integrity.warning(path: reader.path, frames: reader.framesRead) { console.warn(warning) }
         } else {
-            (info, fingerprint) = try captureLive(sourcePath, seconds: seconds, keep: parsed.value("keep"), replace: parsed.has("force"), session: &session, console: console)
+            (info, fingerprint) = try captureLive(sourcePath, seconds: seconds, keep: parsed.value("keep"), replace: parsed.has("force"), console: console) {
+                (frame) throws(CommandFailure) in try session.add(frame)
+            }
         }
 
         // Everything from here to the printed token is what attest adds after
         // the capture window closes; the summary reports it.
         let windowClosed = monotonicNanoseconds()
         let assessment = fingerprint.map { PathAssessor.assess($0) }
+        let forensics = session.forensics?.report(timing: info.timing, nominalInterval: info.frameInterval, sensor: sensor)
         let evidence = try writeEvidence(session, to: evidencePath)
         let facts = SessionFacts(
             info: info, fingerprint: fingerprint, assessment: assessment, fromFile: fromFile, frames: session.frames,
             kernelDuration: session.kernelDuration, chainLink: session.chain.link, evidenceImageSHA256: evidence.imageSHA256,
-            evidenceFrameIndex: evidence.frameIndex, evidenceFramePayloadSHA256: evidence.framePayloadSHA256)
+            evidenceFrameIndex: evidence.frameIndex, evidenceFramePayloadSHA256: evidence.framePayloadSHA256, forensics: forensics)
         let claims = AttestationClaims(
             facts, policy: policy, nonce: nonce, audience: parsed.value("audience"), issuer: parsed.value("issuer") ?? "captureguard:\(signer.kid)",
             now: Int64(Date().timeIntervalSince1970), jti: UUID().uuidString.lowercased())
@@ -109,9 +115,18 @@ enum AttestCommand {
         return .success
     }
 
-    /// Streams a live device into the session (and optionally a capture file).
+    /// A decision policy file, validated: a policy that cannot be used is
+    /// refused before the camera is touched.
+    static func loadPolicy(_ file: String) throws(CommandFailure) -> DecisionPolicy {
+        let policy = try PathCommands.loadDocument(DecisionPolicy.self, from: file, schema: nil, what: "decision policy") { _ in "" }
+        if let problem = policy.problem { throw CommandFailure(.invalidInput, "\(file): invalid decision policy: \(problem)") }
+        return policy
+    }
+
+    /// Streams a live device's raw frames to `handle` (and optionally into a
+    /// capture file) for `seconds`.
     static func captureLive(
-        _ path: String, seconds: Double, keep: String?, replace: Bool, session: inout SessionAccumulator, console: Console
+        _ path: String, seconds: Double, keep: String?, replace: Bool, console: Console, handle: (Frame) throws(CommandFailure) -> Void
     ) throws(CommandFailure) -> (CaptureInfo, DeviceFingerprint?) {
         let device: VideoDevice
         let source: DeviceFrameSource
@@ -134,7 +149,7 @@ enum AttestCommand {
         let stopSignals = StopSignals()
         defer { withExtendedLifetime(stopSignals) {} }
         let outcome = try CaptureWindow.run(source, seconds: seconds, frameLimit: nil, stopSignals: stopSignals, console: console) { (frame) throws(CommandFailure) in
-            try session.add(frame)
+            try handle(frame)
             do { try writer?.append(frame) } catch { throw CommandFailure(error) }
         }
         do { try writer?.finish(reason: outcome.reason, message: outcome.failure?.message) } catch { throw CommandFailure(error) }
@@ -171,17 +186,21 @@ enum AttestCommand {
 }
 
 /// Everything `attest` keeps while frames stream by: the hash chain, the
-/// sharpest frame so far, and the kernel time span. Only one frame is held.
+/// sharpest frame so far, the kernel time span and the frame-forensics fold.
+/// Only one frame and three luma planes are held.
 struct SessionAccumulator {
     private(set) var chain: FrameChain
     private(set) var best: (frame: Frame, sharpness: Double, payloadDigest: [UInt8])?
     private(set) var firstTimestamp: Int64?
     private(set) var lastTimestamp: Int64?
+    private(set) var forensics: ForensicsSession?
     private let converter: FrameConverter?
+    private let expectedFrames: Int
 
-    init(nonce: [UInt8]) throws(CommandFailure) {
+    init(nonce: [UInt8], expectedFrames: Int) throws(CommandFailure) {
         do { chain = try FrameChain(nonce: nonce) } catch { throw CommandFailure(error) }
         converter = try? FrameConverter()
+        self.expectedFrames = max(1, expectedFrames)
     }
 
     var frames: Int { chain.count }
@@ -192,6 +211,13 @@ struct SessionAccumulator {
         return nanosecondsBetween(firstTimestamp, lastTimestamp).map { Double($0) / 1e9 }
     }
 
+    /// For a capture file, whose header says how it was recorded (a
+    /// libv4lconvert-decoded recording carries codec traces legitimately).
+    mutating func prepare(for info: CaptureInfo) {
+        forensics = ForensicsSession(info: info, prnuStride: max(1, expectedFrames / ForensicsCommands.sessionPRNUFrames),
+                                     prnuFrames: ForensicsCommands.sessionPRNUFrames)
+    }
+
     mutating func add(_ frame: Frame) throws(CommandFailure) {
         let digest: [UInt8]
         do { digest = try chain.append(frame) } catch { throw CommandFailure(error) }
@@ -199,20 +225,18 @@ struct SessionAccumulator {
             if firstTimestamp == nil { firstTimestamp = timestamp }
             lastTimestamp = timestamp
         }
-        // Read the luma in place where the layout allows (no per-frame copy
-        // while the camera streams); decode only MJPEG and RGB. A frame that
-        // will not decode cannot be evidence; it still counts in the chain.
-        let sharpness: Double
-        if let luma = frame.format.lumaLayout, let needed = frame.format.minimumPayloadSize, frame.payload.count >= needed {
-            sharpness = frame.payload.withUnsafeBufferPointer {
-                Sharpness.laplacianVariance(luma: $0, width: frame.format.width, height: frame.format.height,
-                                            offset: luma.offset, stride: luma.stride, step: luma.step)
-            }
-        } else {
-            guard frame.format.lumaLayout == nil, let converter, let planar = try? converter.toYU12(frame) else { return }
-            sharpness = planar.payload.withUnsafeBufferPointer {
-                Sharpness.laplacianVariance(luma: $0, width: planar.format.width, height: planar.format.height, stride: planar.format.width)
-            }
+        // One luma plane per frame serves the forensics and the evidence
+        // choice. A frame that will not decode cannot be evidence; it still
+        // counts in the chain and breaks the forensics' frame differences.
+        let luma = ForensicsCommands.luma(of: frame, converter: converter)
+        if forensics == nil {
+            forensics = ForensicsSession(format: frame.format, prnuStride: max(1, expectedFrames / ForensicsCommands.sessionPRNUFrames),
+                                         prnuFrames: ForensicsCommands.sessionPRNUFrames)
+        }
+        forensics?.add(frame, luma: luma)
+        guard let luma else { return }
+        let sharpness = luma.pixels.withUnsafeBufferPointer {
+            Sharpness.laplacianVariance(luma: $0, width: luma.width, height: luma.height, stride: luma.width)
         }
         if best == nil || sharpness > (best?.sharpness ?? 0) {
             best = (frame, sharpness, digest)

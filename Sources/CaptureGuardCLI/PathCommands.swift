@@ -124,16 +124,20 @@ enum PathCommands {
         console.out("verdict: \(assessment.verdict.rawValue)  (policy \(assessment.policyVersion))")
     }
 
-    /// Reads and decodes a JSON document, turning every way it can be wrong
-    /// into one line that names the file and the offending field.
-    static func loadDocument<T: Decodable>(_ type: T.Type, from file: String, schema: String?, what: String, schemaOf: (T) -> String) throws(CommandFailure) -> T {
-        let data: Data
+    /// A whole input file; a missing file is exit 3, an unreadable one exit 4.
+    static func readFile(_ file: String) throws(CommandFailure) -> Data {
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: file))
+            return try Data(contentsOf: URL(fileURLWithPath: file))
         } catch {
             if !FileManager.default.fileExists(atPath: file) { throw CommandFailure(.notFound, "\(file): no such file") }
             throw CommandFailure(.permissionDenied, "\(file): cannot read")
         }
+    }
+
+    /// Reads and decodes a JSON document, turning every way it can be wrong
+    /// into one line that names the file and the offending field.
+    static func loadDocument<T: Decodable>(_ type: T.Type, from file: String, schema: String?, what: String, schemaOf: (T) -> String) throws(CommandFailure) -> T {
+        let data = try readFile(file)
         if let schema {
             // Check the schema first, so a different document gets a clear
             // "wrong schema" rather than a missing-field error.

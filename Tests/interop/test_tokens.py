@@ -86,12 +86,21 @@ for key_alg, jws_alg in (("Ed25519", "EdDSA"), ("Ed25519", "Ed25519"), ("ES256",
 
 token, _, evidence = tokens["EdDSA"]
 claims = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
-check("the sample (recorded from vivid) is attested as fail, with the reasons and policy version",
-      claims["captureguard"]["decision"] == {"verdict": "fail", "score": 0, "reasons": ["test_driver", "file_source"],
-                                             "policy_version": "decision-policy/1", "path_policy_version": "capture-path-policy/1"}, claims["captureguard"]["decision"])
+decision = claims["captureguard"]["decision"]
+check("the sample (recorded from vivid) is attested as fail, with the path, file and forensics reasons and the policy version",
+      decision["verdict"] == "fail" and decision["score"] == 0 and decision["reasons"][0] == "test_driver"
+      and {"file_source", "no_temporal_noise"} <= set(decision["reasons"])
+      and decision["policy_version"] == "decision-policy/2" and decision["path_policy_version"] == "capture-path-policy/1", decision)
 check("exp is iat + 120 s and the EAT profile is set", claims["exp"] - claims["iat"] == 120 and claims["eat_profile"] == "urn:captureguard:eat-profile:1")
-check("submods carry the capture-path findings; forensics and PAD say not_run",
-      claims["submods"]["capture_path"]["verdict"] == "virtual" and claims["submods"]["pad"]["status"] == "not_run")
+forensics = claims["submods"]["frame_forensics"]
+check("submods carry the capture-path and frame-forensics findings; PAD says not_run",
+      claims["submods"]["capture_path"]["verdict"] == "virtual" and claims["submods"]["pad"]["status"] == "not_run"
+      and forensics["status"] == "ran" and forensics["verdict"] == "fail"
+      and any(f["code"] == "no_temporal_noise" and f["severity"] == "attack" for f in forensics["findings"]), forensics)
+hints = claims["captureguard"]["attack_hints"]
+check("attack hints carry the forensics scores (synthetic noise 1, screen 0) and null for what did not run (sensor, PAD)",
+      hints["synthetic_noise"] == 1 and hints["screen"] == 0 and hints["sensor_mismatch"] is None
+      and hints["print"] is None and hints["mask_like"] is None, hints)
 
 # Forgeries, each against `verify` with the real JWKS.
 ed_path, ed_jwks = keys["Ed25519"]

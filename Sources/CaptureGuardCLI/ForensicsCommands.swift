@@ -1,0 +1,321 @@
+import Attestation
+import CaptureEngine
+import CaptureFile
+import CaptureModel
+import CapturePath
+import FrameForensics
+import Foundation
+
+/// `analyze` and `enroll-sensor`: frame forensics over a device's capture
+/// window or a capture file, and the PRNU enrollment that sensor identity
+/// checks sessions against.
+enum ForensicsCommands {
+    static let analyze = Command(
+        name: "analyze",
+        summary: "run frame forensics (timing, repetition, noise, re-encoding, PRNU) and the path check",
+        help: """
+        Usage: captureguard analyze DEVICE|CAPTURE [--seconds N] [--sensor sensor.prnu] [--policy FILE] [--json]
+
+        Captures DEVICE for --seconds (default 3) with raw payloads, or reads a
+        capture file (its first N seconds with --seconds), and runs every
+        frame-forensics analyser: timing and consistency, repetition (frozen
+        frames, duplicates, loops, cuts), temporal sensor noise, re-encoding
+        traces, and, with --sensor, the PRNU match against an enrolled camera.
+        Where the source has a device fingerprint, the capture path is judged
+        too. Prints each finding with its code, severity and evidence, each
+        analyser's score, and the decision policy's verdict. Exit 0 whenever
+        the analysis ran, whatever it found.
+
+        Options:
+          --seconds N     capture window for a device (default 3); for a file,
+                          analyse only its first N seconds
+          --sensor FILE   a PRNU fingerprint from enroll-sensor
+          --policy FILE   decision policy JSON instead of the built-in one
+          --json          print the captureguard.analysis/1 document
+          --help          show this help
+
+        """,
+        run: runAnalyze)
+
+    static let enrollSensor = Command(
+        name: "enroll-sensor",
+        summary: "estimate a camera's PRNU fingerprint for sensor-identity checks",
+        help: """
+        Usage: captureguard enroll-sensor DEVICE|CAPTURE --out sensor.prnu [--seconds N] [--force]
+
+        Estimates the camera's PRNU (photo-response non-uniformity) pattern from
+        up to 300 frames: captured from DEVICE for --seconds (default 5), or read
+        from a capture file. Point the camera at a bright, evenly lit, defocused
+        scene; dark (< 16) and saturated (> 250) pixels, and frames that are
+        mostly so, are left out. Needs 10 usable frames. The fingerprint
+        covers a centred crop (a power of two each way, at most 512) at this
+        frame size; sessions are checked at the same size. The file appears
+        only when complete.
+
+        Options:
+          --out FILE     fingerprint to create (format in the README)
+          --seconds N    capture window for a device (default 5)
+          --force        replace an existing FILE
+          --help         show this help
+
+        """,
+        run: runEnroll)
+
+    /// PRNU frames sampled per analysed session: enough for PCE to clear
+    /// its threshold on a matching camera in the corpus, and within the
+    /// PRNU benchmark's 150 ms budget at 720p (Tools/bench).
+    static let sessionPRNUFrames = 24
+    /// Enrollment uses more frames: the fingerprint's own noise adds to
+    /// every later comparison.
+    static let enrollmentFrames = 300
+    static let minimumEnrollmentFrames = 10
+
+    static func runAnalyze(_ arguments: [String], _ console: Console) throws(CommandFailure) -> ExitCode {
+        let parsed = try ParsedArguments(arguments, valued: ["seconds", "sensor", "policy"], switches: ["json"])
+        let sourcePath = try parsed.single("DEVICE or CAPTURE")
+        let seconds = try parsed.positiveNumber("seconds", atMost: ArgumentLimits.seconds)
+        let sensor = try parsed.value("sensor").map { file throws(CommandFailure) in try loadSensor(file) }
+        let policy = try parsed.value("policy").map { file throws(CommandFailure) in try AttestCommand.loadPolicy(file) } ?? .standard
+
+        let input = try readSession(sourcePath, seconds: seconds, defaultDeviceSeconds: 3, prnuFrames: sessionPRNUFrames, console: console)
+        let report = input.session.report(timing: input.info.timing, nominalInterval: input.info.frameInterval, sensor: sensor)
+        let assessment = input.fingerprint.map { PathAssessor.assess($0) }
+        let document = AnalysisDocument(input: input, report: report, assessment: assessment, policy: policy)
+        if parsed.has("json") {
+            console.out(try CommandLineTool.json(document))
+        } else {
+            printAnalysis(document, report, console)
+        }
+        return input.exitCode
+    }
+
+    static func runEnroll(_ arguments: [String], _ console: Console) throws(CommandFailure) -> ExitCode {
+        let parsed = try ParsedArguments(arguments, valued: ["out", "seconds"], switches: ["force"])
+        let sourcePath = try parsed.single("DEVICE or CAPTURE")
+        let output = try parsed.required("out")
+        let seconds = try parsed.positiveNumber("seconds", atMost: ArgumentLimits.seconds)
+        if !parsed.has("force"), FileManager.default.fileExists(atPath: output) {
+            throw CommandFailure(.outputError, "\(output): exists (use --force to replace it)")
+        }
+        let input = try readSession(sourcePath, seconds: seconds, defaultDeviceSeconds: 5, prnuFrames: enrollmentFrames, console: console)
+        guard let residual = input.session.sensorResidual else {
+            throw CommandFailure(.invalidInput, "\(sourcePath): frames of \(input.info.format.width)x\(input.info.format.height) are too small for a PRNU crop (64x64 at least)")
+        }
+        guard residual.framesUsed >= minimumEnrollmentFrames else {
+            throw CommandFailure(.invalidInput, "\(sourcePath): only \(residual.framesUsed) usable frames (\(residual.framesGated) too dark or saturated); enrollment needs \(minimumEnrollmentFrames): light the scene evenly and capture longer")
+        }
+        let fingerprint = residual.fingerprint(source: sourcePath, createdAt: CommandLineTool.timestamp())
+        do {
+            try Data(SensorFingerprintFile.encode(fingerprint)).write(to: URL(fileURLWithPath: output), options: .atomic)
+        } catch {
+            throw CommandFailure(.outputError, "\(output): cannot write: \(error.localizedDescription)")
+        }
+        console.writeError("enroll-sensor: \(output): PRNU of \(residual.framesUsed) frames (\(residual.framesGated) gated out), crop \(fingerprint.crop.width)x\(fingerprint.crop.height) of \(fingerprint.frameWidth)x\(fingerprint.frameHeight)\n")
+        return input.exitCode
+    }
+
+    static func loadSensor(_ file: String) throws(CommandFailure) -> SensorFingerprint {
+        let data = try PathCommands.readFile(file)
+        do {
+            return try SensorFingerprintFile.decode(Array(data))
+        } catch {
+            switch error {
+            case .notAFingerprint: throw CommandFailure(.invalidInput, "\(file): not a CaptureGuard sensor fingerprint (.prnu)")
+            case .corrupt(let why): throw CommandFailure(.invalidInput, "\(file): corrupt sensor fingerprint: \(why)")
+            }
+        }
+    }
+
+    /// A session read for analysis: what it came from and its folded frames.
+    struct SessionInput {
+        var info: CaptureInfo
+        var fingerprint: DeviceFingerprint?
+        var fromFile: Bool
+        var session: ForensicsSession
+        /// Non-zero when the file was damaged (its frames were still analysed).
+        var exitCode: ExitCode
+    }
+
+    /// Reads a device's capture window, or a capture file (its first
+    /// `seconds` when given), folding every frame into a ForensicsSession.
+    static func readSession(_ path: String, seconds: Double?, defaultDeviceSeconds: Double, prnuFrames: Int, console: Console) throws(CommandFailure) -> SessionInput {
+        let converter = try? FrameConverter()
+        if FileCommands.isRegularFile(path) {
+            let reader = try FileCommands.openCapture(path)
+            let info = reader.info
+            let fps = info.frameInterval?.framesPerSecond
+            let frameLimit = seconds.flatMap { s in fps.map { max(1, Int((s * $0).rounded())) } }
+            let expected = frameLimit ?? Int(((fps ?? 30) * 3).rounded())
+            var session = ForensicsSession(info: info, prnuStride: max(1, expected / max(prnuFrames, 1)), prnuFrames: prnuFrames)
+            var firstTimestamp: Int64?
+            var count = 0
+            do {
+                while let frame = try reader.nextRecordedFrame() {
+                    if let frameLimit, count >= frameLimit { break }
+                    if frameLimit == nil, let seconds, let stamp = frame.metadata.timestampNanoseconds {
+                        let first = firstTimestamp ?? stamp
+                        firstTimestamp = first
+                        if let elapsed = nanosecondsBetween(first, stamp), Double(elapsed) >= seconds * 1e9 { break }
+                    }
+                    session.add(frame, luma: luma(of: frame, converter: converter))
+                    count += 1
+                }
+            } catch {
+                throw CommandFailure(error)
+            }
+            let exit = FileCommands.finishReading(reader, console: console)
+            return SessionInput(info: info, fingerprint: info.device, fromFile: true, session: session, exitCode: exit)
+        }
+        let window = seconds ?? defaultDeviceSeconds
+        var session: ForensicsSession?
+        // The device's rate is not known before it opens; 30 fps is the usual kiosk camera's.
+        let stride = max(1, Int((window * 30).rounded()) / max(prnuFrames, 1))
+        let (info, fingerprint) = try AttestCommand.captureLive(path, seconds: window, keep: nil, replace: false, console: console) { frame in
+            if session == nil { session = ForensicsSession(format: frame.format, prnuStride: stride, prnuFrames: prnuFrames) }
+            session?.add(frame, luma: luma(of: frame, converter: converter))
+        }
+        return SessionInput(info: info, fingerprint: fingerprint, fromFile: false,
+                            session: session ?? ForensicsSession(info: info, prnuStride: stride, prnuFrames: prnuFrames), exitCode: .success)
+    }
+
+    /// The luma the analysers read: in place for YUV and GREY, decoded by
+    /// libv4lconvert for MJPEG and RGB. Nil when the frame will not decode.
+    static func luma(of frame: Frame, converter: FrameConverter?) -> LumaPlane? {
+        if let plane = LumaPlane(frame: frame) { return plane }
+        guard frame.format.lumaLayout == nil, let converter, let planar = try? converter.toYU12(frame) else { return nil }
+        return LumaPlane(frame: planar)
+    }
+
+    static func printAnalysis(_ document: AnalysisDocument, _ report: ForensicsReport, _ console: Console) {
+        let source = document.source
+        console.out("source:  \(source.path)  \(source.format) \(source.width)x\(source.height)  \(source.frames) frames" +
+                    (source.durationSeconds.map { String(format: "  %.2f s", $0) } ?? "") + "  timing \(source.timing)")
+        if let path = document.capturePath {
+            console.out("path:    \(path.verdict)" + (path.reasons.isEmpty ? "" : " (\(path.reasons.joined(separator: ", ")))"))
+        }
+        for analyser in report.analysers {
+            let score = analyser.score.map { String(format: "%.2f", $0) } ?? "-"
+            console.out("\(analyser.name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(analyser.status.rawValue.padding(toLength: 22, withPad: " ", startingAt: 0)) score \(score)" +
+                        (analyser.note.map { "  (\($0))" } ?? ""))
+            for finding in analyser.findings where finding.code != "insufficient_evidence" {
+                let evidence = finding.evidence.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+                console.out("  \(finding.severity.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(finding.code): \(finding.message)" + (evidence.isEmpty ? "" : "  [\(evidence)]"))
+            }
+        }
+        console.out("forensics: \(document.forensics.verdict.rawValue)" + (document.forensics.reasons.isEmpty ? "" : " (\(document.forensics.reasons.joined(separator: ", ")))"))
+        console.out("verdict: \(document.verdict.rawValue)  (policy \(document.policyVersion))")
+    }
+}
+
+/// `analyze --json`: the captureguard.analysis/1 document (README).
+struct AnalysisDocument: Encodable {
+    struct Source: Encodable {
+        var path: String
+        var kind: String
+        var format: String
+        var width: Int
+        var height: Int
+        var frames: Int
+        var durationSeconds: Double?
+        var timing: String
+
+        enum CodingKeys: String, CodingKey {
+            case path, kind, format, width, height, frames, timing
+            case durationSeconds = "duration_s"
+        }
+    }
+
+    struct FindingEntry: Encodable {
+        var code: String
+        var severity: String
+        var analyser: String
+        var message: String
+        var evidence: [String: String]
+    }
+
+    struct Analyser: Encodable {
+        var status: String
+        var score: Double?
+        var findings: [FindingEntry]
+        var metrics: [String: Double]
+        var note: String?
+
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(status, forKey: .status)
+            try c.encode(score, forKey: .score)
+            try c.encode(findings, forKey: .findings)
+            try c.encode(metrics.filter { $0.value.isFinite }, forKey: .metrics)
+            try c.encodeIfPresent(note, forKey: .note)
+        }
+
+        enum CodingKeys: String, CodingKey { case status, score, findings, metrics, note }
+    }
+
+    struct Forensics: Encodable {
+        var verdict: Decision
+        var score: Double
+        var reasons: [String]
+        var analysers: [String: Analyser]
+    }
+
+    struct CapturePathSummary: Encodable {
+        var verdict: String
+        var reasons: [String]
+        var findings: [FindingEntry]
+    }
+
+    var schema = "captureguard.analysis/1"
+    var source: Source
+    var forensics: Forensics
+    var capturePath: CapturePathSummary?
+    var verdict: Decision
+    var policyVersion: String
+    var findings: [FindingEntry]
+    var attackHints: [String: Double?]
+
+    enum CodingKeys: String, CodingKey {
+        case schema, source, forensics, verdict, findings
+        case capturePath = "capture_path"
+        case policyVersion = "policy_version"
+        case attackHints = "attack_hints"
+    }
+
+    init(input: ForensicsCommands.SessionInput, report: ForensicsReport, assessment: PathAssessment?, policy: DecisionPolicy) {
+        let info = input.info
+        source = Source(path: info.sourcePath, kind: input.fromFile ? "file" : "device", format: info.format.pixelFormat.fourcc,
+                        width: info.format.width, height: info.format.height, frames: report.frames, durationSeconds: report.durationSeconds,
+                        timing: info.timing.rawValue)
+        var analysers: [String: Analyser] = [:]
+        var all: [FindingEntry] = []
+        for analyser in report.analysers {
+            let entries = analyser.findings.map {
+                FindingEntry(code: $0.code, severity: $0.severity.rawValue, analyser: analyser.name, message: $0.message, evidence: $0.evidence)
+            }
+            analysers[analyser.name] = Analyser(status: analyser.status.rawValue, score: analyser.score, findings: entries, metrics: analyser.metrics, note: analyser.note)
+            all += entries
+        }
+        let forensicsDecision = policy.decide(report)
+        forensics = Forensics(verdict: forensicsDecision, score: policy.score(forensicsDecision), reasons: policy.reasons(report), analysers: analysers)
+        if let assessment {
+            let entries = assessment.findings.map {
+                FindingEntry(code: $0.code, severity: $0.severity.rawValue, analyser: "capture_path", message: $0.message, evidence: $0.evidence)
+            }
+            capturePath = CapturePathSummary(verdict: assessment.verdict.rawValue, reasons: assessment.findings.filter { $0.severity >= .suspicious }.map(\.code),
+                                             findings: entries)
+            all = entries + all
+        }
+        verdict = policy.decide(pathVerdict: assessment?.verdict ?? .unknown, fromFile: input.fromFile, frames: report.frames, forensics: report)
+        policyVersion = policy.version
+        findings = all
+        attackHints = [
+            "replay": report.hint(AttestationClaims.AttackHints.replayCodes),
+            "loop": report.hint(["loop_detected"]),
+            "reencoding": report.hint(["reencoded_stream", "double_jpeg"]),
+            "synthetic_noise": report.hint(["synthetic_noise", "no_temporal_noise", "noise_reused"]),
+            "sensor_mismatch": report.analyser(SensorIdentityAnalyser.name)?.status == .ran ? report.hint(["sensor_mismatch"]) : nil,
+            "screen": report.analyser(MoireAnalyser.name)?.status == .ran ? report.hint(["screen_moire"]) : nil,
+            "virtual_camera": assessment.map { $0.verdict == .virtual ? 1 : 0 },
+        ]
+    }
+}

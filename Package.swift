@@ -31,7 +31,7 @@ let package = Package(
         .testTarget(name: "CaptureEngineTests", dependencies: ["CaptureEngine", "CaptureModel", "TestSupport"]),
         .testTarget(name: "CaptureFileTests", dependencies: ["CaptureFile", "CaptureModel", "TestSupport"]),
         .testTarget(name: "CapturePathTests", dependencies: ["CapturePath", "CaptureModel", "CaptureCrypto", "TestSupport"]),
-        .testTarget(name: "FrameForensicsTests", dependencies: ["FrameForensics", "CaptureModel", "TestSupport"]),
+        .testTarget(name: "FrameForensicsTests", dependencies: ["FrameForensics", "CaptureFile", "CaptureModel", "TestSupport"]),
         .testTarget(name: "VerifierTests", dependencies: ["Verifier", "CaptureCrypto", "Attestation", "CaptureFile", "CaptureModel", "TestSupport"]),
         .testTarget(name: "CaptureGuardCLITests", dependencies: ["CaptureGuardCLI", "CaptureFile", "CaptureModel", "Attestation", "CaptureCrypto", "TestSupport"]),
     ]

@@ -96,9 +96,6 @@ public struct AttestationClaims: Encodable, Sendable {
         public var print: Double?
         public var maskLike: Double?
 
-        /// Findings that show frames replayed rather than captured live.
-        public static let replayCodes: Set<String> = ["frozen_frame", "duplicate_frames", "loop_detected", "reencoded_stream", "scene_cut", "no_temporal_noise"]
-
         public init(virtualCamera: Double? = nil, writerProcess: Double? = nil, replay: Double? = nil, loop: Double? = nil, reencoding: Double? = nil,
                     syntheticNoise: Double? = nil, sensorMismatch: Double? = nil, screen: Double? = nil, print: Double? = nil, maskLike: Double? = nil) {
             self.virtualCamera = virtualCamera

@@ -159,6 +159,16 @@ struct V4L2FileDescriptor {
         return ioctl(CV4L2_VIDIOC_QBUF, &buffer)
     }
 
+    /// A buffer's timestamp in nanoseconds. A writer behind v4l2loopback
+    /// chooses it (timestamp copy), so a value that does not fit is kept as
+    /// the largest one rather than trapping.
+    static func nanoseconds(_ time: timeval) -> Int64 {
+        let (seconds, overflow) = Int64(time.tv_sec).multipliedReportingOverflow(by: 1_000_000_000)
+        let (total, overflowSum) = seconds.addingReportingOverflow(Int64(time.tv_usec).multipliedReportingOverflow(by: 1_000).partialValue)
+        if overflow || overflowSum { return time.tv_sec < 0 ? Int64.min + 1 : Int64.max }
+        return total
+    }
+
     /// Takes the next filled buffer; `EAGAIN` when none is ready (the node is
     /// opened non-blocking). The corresponding ioctl is `VIDIOC_DQBUF`.
     func dequeueBuffer() -> Result<DequeuedBuffer, Errno> {
@@ -166,7 +176,7 @@ struct V4L2FileDescriptor {
         return ioctl(CV4L2_VIDIOC_DQBUF, &buffer).map {
             DequeuedBuffer(
                 index: buffer.index, sequence: buffer.sequence,
-                timestampNanoseconds: Int64(buffer.timestamp.tv_sec) * 1_000_000_000 + Int64(buffer.timestamp.tv_usec) * 1_000,
+                timestampNanoseconds: Self.nanoseconds(buffer.timestamp),
                 flags: BufferFlags(rawValue: buffer.flags), bytesUsed: buffer.bytesused, field: buffer.field, length: buffer.length)
         }
     }

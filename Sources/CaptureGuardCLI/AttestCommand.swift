@@ -66,7 +66,8 @@ enum AttestCommand {
         do { signer = try TokenSigner(key: key, algorithm: parsed.value("alg")) } catch { throw CommandFailure(error) }
 
         // 30 fps is the usual kiosk camera's rate; a file's own rate is read from its header.
-        var session = try SessionAccumulator(nonce: nonce, expectedFrames: Int((seconds * 30).rounded()))
+        try FileCommands.requireDeviceOrCapture(sourcePath)
+        var session = try SessionAccumulator(nonce: nonce, expectedFrames: Int((seconds * 30).rounded()), sensor: sensor)
         let fingerprint: DeviceFingerprint?
         let info: CaptureInfo
         let fromFile = FileCommands.isRegularFile(sourcePath)
@@ -91,7 +92,7 @@ enum AttestCommand {
         // the capture window closes; the summary reports it.
         let windowClosed = monotonicNanoseconds()
         let assessment = fingerprint.map { PathAssessor.assess($0) }
-        let forensics = session.forensics?.report(timing: info.timing, nominalInterval: info.frameInterval, sensor: sensor)
+        let forensics = session.forensics?.report(timing: info.timing, nominalInterval: info.frameInterval)
         let evidence = try writeEvidence(session, to: evidencePath)
         let facts = SessionFacts(
             info: info, fingerprint: fingerprint, assessment: assessment, fromFile: fromFile, frames: session.frames,
@@ -196,11 +197,13 @@ struct SessionAccumulator {
     private(set) var forensics: ForensicsSession?
     private let converter: FrameConverter?
     private let expectedFrames: Int
+    private let sensor: SensorFingerprint?
 
-    init(nonce: [UInt8], expectedFrames: Int) throws(CommandFailure) {
+    init(nonce: [UInt8], expectedFrames: Int, sensor: SensorFingerprint?) throws(CommandFailure) {
         do { chain = try FrameChain(nonce: nonce) } catch { throw CommandFailure(error) }
         converter = try? FrameConverter()
         self.expectedFrames = max(1, expectedFrames)
+        self.sensor = sensor
     }
 
     var frames: Int { chain.count }
@@ -215,7 +218,7 @@ struct SessionAccumulator {
     /// libv4lconvert-decoded recording carries codec traces legitimately).
     mutating func prepare(for info: CaptureInfo) {
         forensics = ForensicsSession(info: info, prnuStride: max(1, expectedFrames / ForensicsCommands.sessionPRNUFrames),
-                                     prnuFrames: ForensicsCommands.sessionPRNUFrames)
+                                     prnuFrames: ForensicsCommands.sessionPRNUFrames, sensor: sensor)
     }
 
     mutating func add(_ frame: Frame) throws(CommandFailure) {
@@ -231,7 +234,7 @@ struct SessionAccumulator {
         let luma = ForensicsCommands.luma(of: frame, converter: converter)
         if forensics == nil {
             forensics = ForensicsSession(format: frame.format, prnuStride: max(1, expectedFrames / ForensicsCommands.sessionPRNUFrames),
-                                         prnuFrames: ForensicsCommands.sessionPRNUFrames)
+                                         prnuFrames: ForensicsCommands.sessionPRNUFrames, sensor: sensor)
         }
         forensics?.add(frame, luma: luma)
         guard let luma else { return }

@@ -9,6 +9,13 @@ enum FileCommands {
         return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFREG
     }
 
+    /// For commands that take DEVICE|CAPTURE: a path that is neither gets
+    /// an error naming both, rather than "no such device".
+    static func requireDeviceOrCapture(_ path: String) throws(CommandFailure) {
+        var info = stat()
+        if stat(path, &info) != 0 && errno == ENOENT { throw CommandFailure(.notFound, "\(path): no such device or capture file") }
+    }
+
     static func openCapture(_ path: String) throws(CommandFailure) -> CaptureFileReader {
         do { return try CaptureFileReader(path: path) } catch { throw CommandFailure(error) }
     }

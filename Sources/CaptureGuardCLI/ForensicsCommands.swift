@@ -77,8 +77,8 @@ enum ForensicsCommands {
         let sensor = try parsed.value("sensor").map { file throws(CommandFailure) in try loadSensor(file) }
         let policy = try parsed.value("policy").map { file throws(CommandFailure) in try AttestCommand.loadPolicy(file) } ?? .standard
 
-        let input = try readSession(sourcePath, seconds: seconds, defaultDeviceSeconds: 3, prnuFrames: sessionPRNUFrames, console: console)
-        let report = input.session.report(timing: input.info.timing, nominalInterval: input.info.frameInterval, sensor: sensor)
+        let input = try readSession(sourcePath, seconds: seconds, defaultDeviceSeconds: 3, prnuFrames: sessionPRNUFrames, sensor: sensor, console: console)
+        let report = input.session.report(timing: input.info.timing, nominalInterval: input.info.frameInterval)
         let assessment = input.fingerprint.map { PathAssessor.assess($0) }
         let document = AnalysisDocument(input: input, report: report, assessment: assessment, policy: policy)
         if parsed.has("json") {
@@ -97,7 +97,7 @@ enum ForensicsCommands {
         if !parsed.has("force"), FileManager.default.fileExists(atPath: output) {
             throw CommandFailure(.outputError, "\(output): exists (use --force to replace it)")
         }
-        let input = try readSession(sourcePath, seconds: seconds, defaultDeviceSeconds: 5, prnuFrames: enrollmentFrames, console: console)
+        let input = try readSession(sourcePath, seconds: seconds, defaultDeviceSeconds: 5, prnuFrames: enrollmentFrames, sensor: nil, console: console)
         guard let residual = input.session.sensorResidual else {
             throw CommandFailure(.invalidInput, "\(sourcePath): frames of \(input.info.format.width)x\(input.info.format.height) are too small for a PRNU crop (64x64 at least)")
         }
@@ -138,7 +138,9 @@ enum ForensicsCommands {
 
     /// Reads a device's capture window, or a capture file (its first
     /// `seconds` when given), folding every frame into a ForensicsSession.
-    static func readSession(_ path: String, seconds: Double?, defaultDeviceSeconds: Double, prnuFrames: Int, console: Console) throws(CommandFailure) -> SessionInput {
+    static func readSession(_ path: String, seconds: Double?, defaultDeviceSeconds: Double, prnuFrames: Int, sensor: SensorFingerprint?,
+                            console: Console) throws(CommandFailure) -> SessionInput {
+        try FileCommands.requireDeviceOrCapture(path)
         let converter = try? FrameConverter()
         if FileCommands.isRegularFile(path) {
             let reader = try FileCommands.openCapture(path)
@@ -146,7 +148,7 @@ enum ForensicsCommands {
             let fps = info.frameInterval?.framesPerSecond
             let frameLimit = seconds.flatMap { s in fps.map { max(1, Int((s * $0).rounded())) } }
             let expected = frameLimit ?? Int(((fps ?? 30) * 3).rounded())
-            var session = ForensicsSession(info: info, prnuStride: max(1, expected / max(prnuFrames, 1)), prnuFrames: prnuFrames)
+            var session = ForensicsSession(info: info, prnuStride: max(1, expected / max(prnuFrames, 1)), prnuFrames: prnuFrames, sensor: sensor)
             var firstTimestamp: Int64?
             var count = 0
             do {
@@ -171,11 +173,11 @@ enum ForensicsCommands {
         // The device's rate is not known before it opens; 30 fps is the usual kiosk camera's.
         let stride = max(1, Int((window * 30).rounded()) / max(prnuFrames, 1))
         let (info, fingerprint) = try AttestCommand.captureLive(path, seconds: window, keep: nil, replace: false, console: console) { frame in
-            if session == nil { session = ForensicsSession(format: frame.format, prnuStride: stride, prnuFrames: prnuFrames) }
+            if session == nil { session = ForensicsSession(format: frame.format, prnuStride: stride, prnuFrames: prnuFrames, sensor: sensor) }
             session?.add(frame, luma: luma(of: frame, converter: converter))
         }
         return SessionInput(info: info, fingerprint: fingerprint, fromFile: false,
-                            session: session ?? ForensicsSession(info: info, prnuStride: stride, prnuFrames: prnuFrames), exitCode: .success)
+                            session: session ?? ForensicsSession(info: info, prnuStride: stride, prnuFrames: prnuFrames, sensor: sensor), exitCode: .success)
     }
 
     /// The luma the analysers read: in place for YUV and GREY, decoded by
@@ -308,14 +310,8 @@ struct AnalysisDocument: Encodable {
         verdict = policy.decide(pathVerdict: assessment?.verdict ?? .unknown, fromFile: input.fromFile, frames: report.frames, forensics: report)
         policyVersion = policy.version
         findings = all
-        attackHints = [
-            "replay": report.hint(AttestationClaims.AttackHints.replayCodes),
-            "loop": report.hint(["loop_detected"]),
-            "reencoding": report.hint(["reencoded_stream", "double_jpeg"]),
-            "synthetic_noise": report.hint(["synthetic_noise", "no_temporal_noise", "noise_reused"]),
-            "sensor_mismatch": report.analyser(SensorIdentityAnalyser.name)?.status == .ran ? report.hint(["sensor_mismatch"]) : nil,
-            "screen": report.analyser(MoireAnalyser.name)?.status == .ran ? report.hint(["screen_moire"]) : nil,
-            "virtual_camera": assessment.map { $0.verdict == .virtual ? 1 : 0 },
-        ]
+        var hints = report.attackHints
+        hints["virtual_camera"] = assessment.map { $0.verdict == .virtual ? 1 : 0 }
+        attackHints = hints
     }
 }

@@ -74,17 +74,38 @@ public struct ForensicsReport: Hashable, Sendable {
 
     public func analyser(_ name: String) -> AnalyserReport? { analysers.first { $0.name == name } }
 
-    /// True when no analyser could look at the pixels or the timing.
-    public var isInsufficient: Bool { !analysers.contains { $0.status == .ran } }
+    /// Without both of these, nothing was said about where the frames came
+    /// from: moiré, the grid and the double-JPEG test read single frames,
+    /// and a stream of undecodable frames between good ones would starve
+    /// everything else.
+    public static let essentialAnalysers = ["repetition", "temporal_noise"]
 
-    /// The strongest score among the analysers whose findings carry `codes`:
-    /// the token's attack hints, nil when none of those analysers ran.
-    public func hint(_ codes: Set<String>) -> Double? {
-        let ran = analysers.filter { $0.status == .ran }
+    /// True when an essential analyser could not run (no frame pairs
+    /// decoded, every frame black, saturated or tiny): timing alone, or a
+    /// single-frame test, never makes a session pass.
+    public var isInsufficient: Bool { !Self.essentialAnalysers.allSatisfy { analyser($0)?.status == .ran } }
+
+    /// The strongest score among `codes`' findings: the token's attack
+    /// hints. Nil when none of the analysers that emit those codes ran.
+    public func hint(_ codes: Set<String>, from owners: Set<String>) -> Double? {
+        let ran = analysers.filter { owners.contains($0.name) && $0.status == .ran }
         guard !ran.isEmpty else { return nil }
-        let matching = findings.filter { codes.contains($0.code) }
+        let matching = ran.flatMap(\.findings).filter { codes.contains($0.code) }
         guard let worst = matching.map(\.severity).max() else { return 0 }
         return worst == .attack ? 1 : worst == .suspicious ? 0.5 : 0
+    }
+
+    /// The token's frame-forensics attack hints, by name (README: attack_hints).
+    public var attackHints: [String: Double?] {
+        [
+            "replay": hint(["frozen_frame", "duplicate_frames", "loop_detected", "reencoded_stream", "scene_cut", "no_temporal_noise"],
+                           from: ["repetition", "reencoding", "temporal_noise"]),
+            "loop": hint(["loop_detected"], from: ["repetition"]),
+            "reencoding": hint(["reencoded_stream", "double_jpeg"], from: ["reencoding"]),
+            "synthetic_noise": hint(["synthetic_noise", "no_temporal_noise", "noise_reused"], from: ["temporal_noise"]),
+            "sensor_mismatch": hint(["sensor_mismatch", "sensor_unverified"], from: ["sensor_identity"]),
+            "screen": hint(["screen_moire"], from: ["moire"]),
+        ]
     }
 }
 

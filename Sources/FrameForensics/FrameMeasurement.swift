@@ -73,6 +73,16 @@ public struct PairStatistics: Hashable, Sendable {
 
 public enum FrameMeasurer {
     public static let blockSize = 16
+    static let momentCount = 7
+    /// Levels a still block's mean may shift between frames: an exposure
+    /// step of an auto-exposure loop (a few percent of a mid-grey level);
+    /// motion across a textured block shifts it by far more.
+    static let maximumStaticDrift = 2.0
+    /// Pixels at or below 2 or at or above 253 are clipped: their noise is
+    /// cut off (limited-range video puts black at 16 and white at 235, so
+    /// only a saturated or crushed sensor reaches these).
+    static let clipLow = 3
+    static let clipHigh = 252
     /// The signature grid: at most this many cells across and down.
     static let signatureColumns = 16
     static let signatureRows = 12
@@ -90,8 +100,8 @@ public enum FrameMeasurer {
 
         var blockSums = [Int](repeating: 0, count: blockCount)
         var blockClipped = [Int](repeating: 0, count: blockCount)
-        // Per block: Σd, Σd², Σd·d(x+1), Σd·d(y+1), Σd·d_prev, Σd_prev².
-        var moments = [Int](repeating: 0, count: previous == nil ? 0 : blockCount * 6)
+        // Per block: Σd, Σd², Σd·d(x+1), Σd·d(y+1), Σd·d_prev, Σd_prev², Σd_prev.
+        var moments = [Int](repeating: 0, count: previous == nil ? 0 : blockCount * momentCount)
         var totalClipped = 0
         var total = 0
 
@@ -115,7 +125,7 @@ public enum FrameMeasurer {
                             for x in (bx * blockSize)..<((bx + 1) * blockSize) {
                                 let value = Int(cr[x])
                                 sum &+= value
-                                clipped &+= value < 3 || value > 252 ? 1 : 0
+                                clipped &+= value < clipLow || value > clipHigh ? 1 : 0
                             }
                             blockSums[blockRow + bx] &+= sum
                             blockClipped[blockRow + bx] &+= clipped
@@ -139,7 +149,7 @@ public enum FrameMeasurer {
                                 earlierDifference.withUnsafeBufferPointer { e in
                                     for bx in 0..<blocksAcross {
                                         let from = bx * blockSize
-                                        var sd: Int32 = 0, sd2: Int32 = 0, sdr: Int32 = 0, sdd: Int32 = 0, sdq: Int32 = 0, sq2: Int32 = 0
+                                        var sd: Int32 = 0, sd2: Int32 = 0, sdr: Int32 = 0, sdd: Int32 = 0, sdq: Int32 = 0, sq2: Int32 = 0, sq: Int32 = 0
                                         for x in from..<(from + blockSize) {
                                             let value = d[x]
                                             sd &+= value
@@ -147,9 +157,10 @@ public enum FrameMeasurer {
                                             sdd &+= value &* a[x]
                                             sdq &+= value &* e[x]
                                             sq2 &+= e[x] &* e[x]
+                                            sq &+= e[x]
                                         }
                                         for x in (from + 1)..<(from + blockSize) { sdr &+= d[x] &* d[x - 1] }
-                                        let m = (blockRow + bx) * 6
+                                        let m = (blockRow + bx) * momentCount
                                         moments[m] &+= Int(sd)
                                         moments[m + 1] &+= Int(sd2)
                                         moments[m + 2] &+= Int(sdr)
@@ -157,6 +168,7 @@ public enum FrameMeasurer {
                                         if q != nil {
                                             moments[m + 4] &+= Int(sdq)
                                             moments[m + 5] &+= Int(sq2)
+                                            moments[m + 6] &+= Int(sq)
                                         }
                                     }
                                 }
@@ -188,46 +200,52 @@ public enum FrameMeasurer {
     }
 
     /// Chooses the static blocks and reduces their moments. A block is
-    /// static when its difference variance is at most twice the median and
-    /// its mean moved by at most 2 levels: noise alone, with room for a
-    /// gentle exposure drift; motion raises both.
+    /// static when its difference variance is at most twice the median (for
+    /// noise alone the variance of a 256-sample estimate spreads by about
+    /// ±9%, so twice the median keeps every still block and drops moving
+    /// edges, whose variance is many times the noise's) and its mean moved by
+    /// at most `maximumStaticDrift`.
     static func pairStatistics(moments: [Int], blockSums: [Int], blockClipped: [Int], identical: Bool, hasBeforePrevious: Bool) -> PairStatistics {
         let n = Double(blockSize * blockSize)
         var usable: [Int] = []
         var variances: [Double] = []
         for block in 0..<blockSums.count where blockClipped[block] == 0 {
-            let m = block * 6
+            let m = block * momentCount
             let meanDifference = Double(moments[m]) / n
             usable.append(block)
             variances.append(Double(moments[m + 1]) / n - meanDifference * meanDifference)
         }
         var zeroBlocks = 0
-        for block in usable where moments[block * 6 + 1] == 0 { zeroBlocks += 1 }
+        for block in usable where moments[block * momentCount + 1] == 0 { zeroBlocks += 1 }
         guard let medianVariance = median(variances) else {
             return PairStatistics(identical: identical, usableBlocks: 0, staticBlocks: 0, zeroBlocks: 0, temporalVariance: nil,
                                   horizontalCorrelation: nil, verticalCorrelation: nil, temporalCorrelation: nil,
                                   binVarianceSums: Array(repeating: 0, count: 16), binCounts: Array(repeating: 0, count: 16))
         }
         var staticVariances: [Double] = []
+        // Products of differences centred on each block's mean difference:
+        // a global brightness step (auto-exposure, flicker) moves every
+        // difference alike and must not read as correlated noise.
+        let neighbourShare = Double(blockSize - 1) / Double(blockSize)
         var d2 = 0.0, right = 0.0, down = 0.0, cross = 0.0, previous2 = 0.0
         var binSums = [Double](repeating: 0, count: 16)
         var binCounts = [Int](repeating: 0, count: 16)
         for (index, block) in usable.enumerated() {
-            let m = block * 6
+            let m = block * momentCount
             let variance = variances[index]
-            guard variance <= 2 * medianVariance, abs(Double(moments[m]) / n) <= 2 else { continue }
+            let mean = Double(moments[m]) / n
+            guard variance <= 2 * medianVariance, abs(mean) <= maximumStaticDrift else { continue }
             staticVariances.append(variance / 2)
-            d2 += Double(moments[m + 1])
-            right += Double(moments[m + 2])
-            down += Double(moments[m + 3])
-            cross += Double(moments[m + 4])
-            previous2 += Double(moments[m + 5])
+            let previousMean = Double(moments[m + 6]) / n
+            d2 += Double(moments[m + 1]) - n * mean * mean
+            right += Double(moments[m + 2]) - neighbourShare * n * mean * mean
+            down += Double(moments[m + 3]) - neighbourShare * n * mean * mean
+            cross += Double(moments[m + 4]) - n * mean * previousMean
+            previous2 += Double(moments[m + 5]) - n * previousMean * previousMean
             let bin = min(15, max(0, Int(Double(blockSums[block]) / n) / 16))
             binSums[bin] += variance / 2
             binCounts[bin] += 1
         }
-        // Lag-1 pairs per block: 15 of every 16 pixels have a right (or lower) neighbour.
-        let neighbourShare = Double(blockSize - 1) / Double(blockSize)
         let energy = d2 > 0 ? d2 : nil
         return PairStatistics(
             identical: identical, usableBlocks: usable.count, staticBlocks: staticVariances.count, zeroBlocks: zeroBlocks,

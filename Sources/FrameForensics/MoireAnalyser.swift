@@ -59,13 +59,19 @@ public enum MoireAnalyser {
     public static func analyse(_ accumulator: Accumulator?) -> AnalyserReport {
         guard let accumulator, accumulator.frames > 0 else { return .insufficient(name, "no frame large enough for a 64×64 spectrum") }
         let side = accumulator.side
-        let mean = accumulator.sum.reduce(0, +) / Double(side * side)
+        let count = Double(side * side)
+        let frames = Double(accumulator.frames)
+        let mean = accumulator.sum.reduce(0, +) / count / frames
+        let spread = accumulator.sum.reduce(0) { $0 + ($1 / frames - mean) * ($1 / frames - mean) } / count
+        // A flat picture (black, saturated, a lens cap) has no spectrum to
+        // read: under 1 level² of variance is below any scene's texture.
+        guard spread >= 1 else { return .insufficient(name, "the picture is flat") }
         // A Hann window keeps the crop's edges from smearing into every bin.
         let window = (0..<side).map { 0.5 - 0.5 * cos(2 * Double.pi * Double($0) / Double(side - 1)) }
         var real = [Double](repeating: 0, count: side * side)
         for row in 0..<side {
             for column in 0..<side {
-                real[row * side + column] = (accumulator.sum[row * side + column] / Double(accumulator.frames) - mean) * window[row] * window[column]
+                real[row * side + column] = (accumulator.sum[row * side + column] / frames - mean) * window[row] * window[column]
             }
         }
         guard let power = FFT.powerSpectrum(real, width: side, height: side) else { return .insufficient(name, "no spectrum") }

@@ -5,6 +5,7 @@ import CaptureModel
 /// compressed file, which is what a replay is. Two traces: the block grid
 /// (edges at x, y ≡ 3, 7 mod 8 stronger than elsewhere) and inter-frame
 /// skip blocks (regions copied unchanged, which sensor noise never allows).
+/// MJPEG payloads get the double-JPEG test instead (DoubleJPEG).
 public enum ReencodingAnalyser {
     public static let name = "reencoding"
 
@@ -21,12 +22,18 @@ public enum ReencodingAnalyser {
     /// (see TemporalNoiseAnalyser.frozenBlockShare for the probability).
     static let skipBlockShare = 0.05
 
-    public static func analyse(_ frames: [FrameMeasurement], compressedPayloads: Bool) -> AnalyserReport {
+    /// For compressed payloads only the double-JPEG test applies (a
+    /// camera's own JPEG blocking proves nothing); for frames libv4lconvert
+    /// decoded, neither does.
+    public static func analyse(_ frames: [FrameMeasurement], compressedPayloads: Bool, doubleJPEG: DoubleJPEG.Accumulator? = nil) -> AnalyserReport {
         guard !compressedPayloads else {
-            return .notApplicable(name, "the payloads are compressed by the camera; block artefacts are normal and the double-JPEG test is not built yet")
+            guard let doubleJPEG else { return .notApplicable(name, "frames were decoded by libv4lconvert; codec traces are expected") }
+            return DoubleJPEG.analyse(doubleJPEG, analyser: name)
         }
-        let lumas = frames.compactMap(\.luma).filter { $0.columnPhaseDifferences.count == 32 && $0.rowPhaseDifferences.count == 32 }
-        guard lumas.count >= 2 else { return .insufficient(name, "\(lumas.count) frames large enough for an 8×8 grid; need 2") }
+        let sized = frames.compactMap(\.luma).filter { $0.columnPhaseDifferences.count == 32 && $0.rowPhaseDifferences.count == 32 }
+        guard sized.count >= 2 else { return .insufficient(name, "\(sized.count) frames large enough for an 8×8 grid; need 2") }
+        let lumas = sized.filter { $0.clippedFraction < RepetitionAnalyser.informativeClippedShare }
+        guard lumas.count >= 2 else { return .insufficient(name, "every frame is black or saturated") }
         var findings: [Finding] = []
         var metrics: [String: Double] = [:]
 
@@ -47,7 +54,7 @@ public enum ReencodingAnalyser {
         let freshness = median(moving.filter { $0.staticBlocks >= TemporalNoiseAnalyser.minimumStaticBlocks }.compactMap(\.temporalCorrelation))
         if let freshness { metrics["noise_correlation_temporal"] = freshness }
         var traces: [String] = []
-        if strongest >= gridExcess, (freshness ?? 0) > TemporalNoiseAnalyser.freshCorrelationCeiling { traces.append("block_grid") }
+        if strongest >= gridExcess, let freshness, freshness > TemporalNoiseAnalyser.freshCorrelationCeiling { traces.append("block_grid") }
         if !moving.isEmpty, skipShare >= skipBlockShare { traces.append("skip_blocks") }
         if !traces.isEmpty {
             findings.append(Finding(code: "reencoded_stream", severity: .attack,
@@ -64,6 +71,7 @@ public enum ReencodingAnalyser {
         guard phases.count == 8 else { return nil }
         let reference8 = (phases[1] + phases[3] + phases[5]) / 3
         let reference4 = (phases[1] + phases[5]) / 2
+        // Under 0.05 levels per step the picture is flat: no edges to compare.
         guard reference8 > 0.05, reference4 > 0.05 else { return nil }
         return max(phases[7] / reference8 - 1, (phases[3] + phases[7]) / 2 / reference4 - 1)
     }

@@ -40,6 +40,7 @@ public struct PRNUCrop: Hashable, Sendable, Codable {
     public init?(frameWidth: Int, frameHeight: Int) {
         func side(_ extent: Int) -> Int? {
             // One pixel of margin each side for the 3×3 filter.
+            guard extent >= 66 else { return nil }
             var size = 512
             while size > extent - 2 { size /= 2 }
             return size >= 64 ? size : nil
@@ -61,7 +62,8 @@ public struct PRNUAccumulator: Sendable {
     /// under- and over-exposure do to the error rates).
     static let darkLevel = 16.0
     static let saturatedLevel = 250.0
-    /// A frame is gated out when its crop is mostly dark or saturated.
+    /// A frame is gated out when under half of its crop is usable: the
+    /// other half would contribute mostly scene and clipping.
     static let usableFrameShare = 0.5
     /// The noise variance the Wiener shrinkage assumes (levels²): 3 levels,
     /// between webcam temporal noise (1–2) and the σ = 5 of Lukáš et al.'s
@@ -202,22 +204,33 @@ public enum SensorIdentityAnalyser {
     /// large-scale test (SPIE 7254, 2009; anchors.md §5 marks the exact
     /// figure as to be confirmed), with a false-accept rate near 10⁻⁵.
     static let matchPCE = 60.0
-    /// Fewer usable frames than this and the residual is mostly scene.
+    /// Fewer usable frames than this and the residual is mostly scene: a
+    /// quarter of the 24 a session samples, so a session that gates out
+    /// three in four frames is still read (matching corpus sessions reach
+    /// PCE in the hundreds to thousands with 24; Captures/REPORT.md).
     static let minimumFrames = 6
 
     public static func analyse(_ session: PRNUAccumulator?, enrolled: SensorFingerprint?) -> AnalyserReport {
         guard let enrolled else { return .notApplicable(name, "no enrolled sensor (--sensor)") }
-        guard let session else { return .insufficient(name, "the frames are too small for a PRNU crop") }
+        // With a sensor enrolled, a session that cannot be checked against
+        // it is not neutral: changing the frame size or darkening the scene
+        // must not switch the check off.
+        func unverified(_ reason: String, metrics: [String: Double] = [:]) -> AnalyserReport {
+            .ran(name, findings: [Finding(code: "sensor_unverified", severity: .suspicious,
+                                          message: "the enrolled sensor cannot be checked: \(reason)", evidence: ["reason": reason])],
+                 metrics: metrics)
+        }
+        guard let session else { return unverified("the frames are too small for a PRNU crop") }
         guard session.frameWidth == enrolled.frameWidth, session.frameHeight == enrolled.frameHeight, session.crop == enrolled.crop,
               enrolled.values.count == session.crop.width * session.crop.height else {
-            return .insufficient(name, "the session is \(session.frameWidth)x\(session.frameHeight); the sensor was enrolled at \(enrolled.frameWidth)x\(enrolled.frameHeight)")
+            return unverified("the session is \(session.frameWidth)x\(session.frameHeight); the sensor was enrolled at \(enrolled.frameWidth)x\(enrolled.frameHeight)")
         }
         var metrics: [String: Double] = ["frames_used": Double(session.framesUsed), "frames_gated": Double(session.framesGated)]
         guard session.framesUsed >= minimumFrames else {
-            return .insufficient(name, "\(session.framesUsed) frames bright enough for PRNU; need \(minimumFrames)", metrics: metrics)
+            return unverified("\(session.framesUsed) frames bright enough for PRNU; need \(minimumFrames)", metrics: metrics)
         }
         guard let match = PCE.compute(session.estimate(), enrolled.values.map(Double.init), width: session.crop.width, height: session.crop.height) else {
-            return .insufficient(name, "the residual has no energy", metrics: metrics)
+            return unverified("the residual has no energy", metrics: metrics)
         }
         metrics["pce"] = match.pce
         metrics["correlation"] = match.correlation
@@ -293,10 +306,13 @@ public enum SensorFingerprintFile {
         let header: Header
         do { header = try JSONDecoder().decode(Header.self, from: Data(bytes[16..<headerEnd])) } catch { throw .corrupt("bad header JSON") }
         guard header.schema == SensorFingerprint.schema else { throw .corrupt("not a \(SensorFingerprint.schema) header") }
+        // Sizes first, so no arithmetic on them can overflow: a frame up to
+        // 65536 a side, and the crop this frame size would give.
+        guard (1...65_536).contains(header.frameWidth), (1...65_536).contains(header.frameHeight),
+              let expected = PRNUCrop(frameWidth: header.frameWidth, frameHeight: header.frameHeight), expected == header.crop
+        else { throw .corrupt("the header's frame size and crop do not fit together") }
         let count = Int(readUInt32(bytes, headerEnd))
-        guard count == header.crop.width * header.crop.height, headerEnd + 4 + count * 4 == bytes.count - 4,
-              header.crop.x >= 1, header.crop.y >= 1, header.crop.x + header.crop.width < header.frameWidth, header.crop.y + header.crop.height < header.frameHeight,
-              PRNUCrop(frameWidth: header.frameWidth, frameHeight: header.frameHeight) == header.crop
+        guard count == expected.width * expected.height, headerEnd + 4 + count * 4 == bytes.count - 4
         else { throw .corrupt("the values do not fit the header's crop") }
         var values = [Float](repeating: 0, count: count)
         for index in 0..<count {

@@ -24,11 +24,25 @@ public enum TimingAnalyser {
     /// A median interval this far (20%) from the negotiated one: the camera
     /// lowered its rate (auto-exposure in low light does), worth recording.
     static let intervalTolerance = 0.20
+    /// Share of frames that will not decode at which the stream is suspect.
+    static let undecodableShare = 0.10
 
     public static func analyse(_ frames: [FrameMeasurement], timing: CaptureInfo.Timing, nominalInterval: Fraction?) -> AnalyserReport {
         guard frames.count >= 3 else { return .insufficient(name, "\(frames.count) frames; timing needs at least 3") }
         var findings: [Finding] = []
         var metrics: [String: Double] = [:]
+
+        // Undecodable frames: a camera on a saturated bus corrupts the odd
+        // MJPEG frame; one in ten is a stream built to starve the pixel
+        // analysers (each bad frame breaks the chain of differences).
+        let undecodable = frames.filter { $0.luma == nil }.count
+        metrics["undecodable_frames"] = Double(undecodable)
+        if undecodable > 0 {
+            let share = Double(undecodable) / Double(frames.count)
+            findings.append(Finding(code: "undecodable_frames", severity: share >= undecodableShare ? .suspicious : .info,
+                                    message: "\(undecodable) of \(frames.count) frames would not decode",
+                                    evidence: ["undecodable": String(undecodable), "frames": String(frames.count)]))
+        }
 
         if let first = frames.first {
             let changed = frames.first { $0.format != first.format || (!first.format.pixelFormat.isCompressed && $0.payloadBytes != first.payloadBytes) }

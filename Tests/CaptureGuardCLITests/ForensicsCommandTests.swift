@@ -69,6 +69,11 @@ final class ForensicsCommandTests: XCTestCase {
         XCTAssertEqual(analysis.status, 0, analysis.err)
         XCTAssertTrue(analysis.out.contains("sensor_match"), analysis.out)
 
+        for command in ["analyze", "enroll-sensor"] {
+            let absent = runCLI([command, directory + "/none.cgcap"] + (command == "enroll-sensor" ? ["--out", directory + "/x.prnu"] : []))
+            XCTAssertEqual(absent.status, ExitCode.notFound.rawValue, command)
+            XCTAssertEqual(absent.err, "captureguard \(command): \(directory)/none.cgcap: no such device or capture file\n")
+        }
         let missing = runCLI(["analyze", path, "--sensor", directory + "/none.prnu"])
         XCTAssertEqual(missing.status, ExitCode.notFound.rawValue)
         var bytes = try readBytes(sensor)
@@ -100,5 +105,46 @@ final class ForensicsCommandTests: XCTestCase {
         XCTAssertEqual(refused.status, ExitCode.invalidInput.rawValue)
         XCTAssertTrue(refused.err.contains("only 0 usable frames"), refused.err)
         XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/dark.prnu"))
+    }
+}
+
+/// The double-JPEG test on MJPEG made by ffmpeg from the same frames:
+/// compressed once, it passes; compressed, decoded and compressed again at
+/// a finer quantiser (what re-encoding a replay for a virtual camera does),
+/// it is `double_jpeg`.
+final class DoubleJPEGCommandTests: XCTestCase {
+    func testRecompressedMJPEGIsDoubleJPEG() throws {
+        let directory = try makeScratchDirectory(for: self)
+        let width = 320, height = 240
+        var y4m = Array("YUV4MPEG2 W\(width) H\(height) F30:1 C420jpeg\n".utf8)
+        var state: UInt64 = 9
+        for frame in 0..<12 {
+            y4m += Array("FRAME\n".utf8)
+            for y in 0..<height {
+                for x in 0..<width {
+                    state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                    let texture = 110 + 50 * sin(Double(x + frame) / 7) * cos(Double(y) / 11) + 25 * sin(Double(x * y) / 300)
+                    y4m.append(UInt8(max(0, min(255, texture + Double(state >> 61) - 3.5))))
+                }
+            }
+            y4m += [UInt8](repeating: 128, count: width * height / 2)
+        }
+        try writeBytes(y4m, to: directory + "/clip.y4m")
+        try ffmpeg(["-i", directory + "/clip.y4m", "-q:v", "4", "-pix_fmt", "yuvj420p", "-f", "mjpeg", directory + "/once.mjpeg"])
+        try ffmpeg(["-i", directory + "/clip.y4m", "-q:v", "8", "-pix_fmt", "yuvj420p", "-f", "mjpeg", directory + "/first.mjpeg"])
+        try ffmpeg(["-i", directory + "/first.mjpeg", "-q:v", "4", "-pix_fmt", "yuvj420p", "-f", "mjpeg", directory + "/twice.mjpeg"])
+        var shares: [String: Double] = [:]
+        for name in ["once", "twice"] {
+            XCTAssertEqual(runCLI(["import-mjpeg", directory + "/\(name).mjpeg", "--fps", "30", "--out", directory + "/\(name).cgcap"]).status, 0)
+            let result = runCLI(["analyze", directory + "/\(name).cgcap", "--json"])
+            XCTAssertEqual(result.status, 0, result.err)
+            let document = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.out.utf8)) as? [String: Any])
+            let reencoding = try XCTUnwrap(((document["forensics"] as? [String: Any])?["analysers"] as? [String: Any])?["reencoding"] as? [String: Any])
+            XCTAssertEqual(reencoding["status"] as? String, "ran", name)
+            shares[name] = (reencoding["metrics"] as? [String: Any])?["double_jpeg_rise_share"] as? Double
+            let codes = (reencoding["findings"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String }
+            XCTAssertEqual(codes.contains("double_jpeg"), name == "twice", "\(name): \(codes), rise share \(shares[name] ?? -1)")
+        }
+        XCTAssertLessThan(shares["once"] ?? 1, shares["twice"] ?? 0)
     }
 }

@@ -1,3 +1,4 @@
+import CaptureFile
 import CaptureModel
 import XCTest
 @testable import FrameForensics
@@ -63,12 +64,12 @@ final class AnalyserTests: XCTestCase {
     static func session(_ count: Int = 40, seed: UInt64 = 7, timing: CaptureInfo.Timing = .kernel, sensor: SensorFingerprint? = nil,
                         frame make: (Int, inout Noise) -> Frame?) -> ForensicsReport {
         var noise = Noise(state: seed)
-        var session = ForensicsSession(info: info(timing: timing), prnuFrames: 40)
+        var session = ForensicsSession(info: info(timing: timing), prnuFrames: 40, sensor: sensor)
         for index in 0..<count {
             guard let frame = make(index, &noise) else { continue }
             session.add(frame, luma: LumaPlane(frame: frame))
         }
-        return session.report(timing: timing, nominalInterval: Fraction(1, 30), sensor: sensor)
+        return session.report(timing: timing, nominalInterval: Fraction(1, 30))
     }
 
     static func jitteredTimestamp(_ index: Int, _ noise: inout Noise) -> Int64 {
@@ -258,6 +259,13 @@ final class AnalyserTests: XCTestCase {
     func testNoFramesAndOneFrame() {
         let empty = Self.session(0) { _, _ in nil }
         XCTAssertTrue(empty.isInsufficient)
+        // Frames that will not decode: timing runs, nothing reads pixels.
+        var undecodable = ForensicsSession(info: Self.info(), prnuFrames: 0)
+        var noise = Noise(state: 8)
+        for index in 0..<20 { undecodable.add(Self.genuine(index, &noise), luma: nil) }
+        let blind = undecodable.report(timing: .kernel, nominalInterval: Fraction(1, 30))
+        XCTAssertEqual(blind.analyser("timing")?.status, .ran)
+        XCTAssertTrue(blind.isInsufficient, "timing alone must not let a session pass")
         XCTAssertEqual(codes(empty), [])
         XCTAssertEqual(Set(empty.analysers.map(\.name)), Set(ForensicsReport.analyserNames))
 
@@ -276,6 +284,7 @@ final class AnalyserTests: XCTestCase {
             XCTAssertEqual(report.analyser("repetition")?.status, .insufficientEvidence, "level \(level)")
             XCTAssertEqual(report.analyser("temporal_noise")?.status, .insufficientEvidence, "level \(level)")
             XCTAssertEqual(codes(report, severity: .attack), [], "level \(level): \(report.findings)")
+            XCTAssertTrue(report.isInsufficient, "level \(level): no pixel analyser can read a flat picture: \(report.analysers.map { "\($0.name) \($0.status)" })")
         }
     }
 
@@ -289,6 +298,113 @@ final class AnalyserTests: XCTestCase {
             return frame
         }
         XCTAssertTrue(codes(report).contains("format_changed"))
+    }
+
+    // Findings of the review of this analyser set, each a regression test.
+
+    func testTwoFramesAlternatedAreALoop() {
+        var noise = Noise(state: 21)
+        let stills = (0..<2).map { _ in zip(Self.scene(), Self.correlatedNoise(&noise, sigma: 1.5)).map(+) }
+        let report = Self.session { index, noise in Self.yuyv(stills[index % 2], index: index, timestamp: Self.jitteredTimestamp(index, &noise)) }
+        XCTAssertEqual(report.findings.first { $0.code == "loop_detected" }?.evidence["lag_frames"], "2", "\(report.findings)")
+        XCTAssertTrue(codes(report).contains("noise_reused"), "alternating noise correlates at −1: \(report.findings)")
+    }
+
+    func testUndecodableFramesBetweenGoodOnesDoNotPass() {
+        var session = ForensicsSession(info: Self.info(), prnuFrames: 0)
+        var noise = Noise(state: 4)
+        let still = Self.genuine(0, &noise)
+        for index in 0..<40 {
+            let frame = Self.yuyv([], index: index, timestamp: Self.jitteredTimestamp(index, &noise)).withPayload(still.payload, metadata: FrameMetadata(
+                index: index, sequence: UInt32(index), timestamp: Self.jitteredTimestamp(index, &noise)))
+            session.add(frame, luma: index % 2 == 0 ? LumaPlane(frame: frame) : nil)
+        }
+        let report = session.report(timing: .kernel, nominalInterval: Fraction(1, 30))
+        XCTAssertTrue(report.isInsufficient, "\(report.analysers.map { "\($0.name) \($0.status)" })")
+        XCTAssertEqual(report.findings.first { $0.code == "undecodable_frames" }?.severity, .suspicious)
+        XCTAssertNil(report.attackHints["synthetic_noise"] ?? nil, "no hint where the temporal-noise analyser did not run")
+    }
+
+    func testBrightnessChangesDoNotHideOrFakeNoiseStructure() {
+        // White noise with a random global brightness step per frame is still white.
+        let scene = Self.scene()
+        let jittered = Self.session { index, noise in
+            let offset = 1.5 * noise.gaussian()
+            return Self.yuyv(scene.map { $0 + offset + 1.5 * noise.gaussian() }, index: index, timestamp: Self.jitteredTimestamp(index, &noise))
+        }
+        XCTAssertTrue(codes(jittered).contains("synthetic_noise"), "\(jittered.findings)")
+        // Fresh camera-like noise under an exposure ramp is still fresh.
+        let ramp = Self.session { index, noise in
+            let offset = 0.5 * Double(min(index, 30))
+            return Self.yuyv(zip(scene, Self.correlatedNoise(&noise, sigma: 0.8)).map { $0 + $1 + offset }, index: index, timestamp: Self.jitteredTimestamp(index, &noise))
+        }
+        XCTAssertEqual(codes(ramp), [], "\(ramp.findings)")
+    }
+
+    func testMainsFlickerOnAStillPersonIsNotALoop() {
+        let scene = Self.scene()
+        let report = Self.session(60) { index, noise in
+            // 50 Hz light seen at 30 fps beats with a 3-frame period.
+            let gain = 1 + 0.01 * sin(2 * Double.pi * Double(index) / 3)
+            return Self.yuyv(zip(scene, Self.correlatedNoise(&noise, sigma: 1.0)).map { $0 * gain + $1 }, index: index, timestamp: Self.jitteredTimestamp(index, &noise))
+        }
+        XCTAssertFalse(codes(report).contains("loop_detected"), "\(report.findings)")
+    }
+
+    func testTinyFramesAreInsufficientNotAccused() {
+        for (width, height) in [(1, 1), (1, 200), (200, 1), (2, 2), (17, 17), (64, 64), (8, 300)] {
+            let format = FrameFormat.packed(.grey, width: width, height: height)!
+            var session = ForensicsSession(format: format, prnuFrames: 24)
+            var noise = Noise(state: 17)
+            for index in 0..<30 {
+                let pixels = (0..<(width * height)).map { i in UInt8(max(0, min(255, 120 + 30 * sin(Double(i) / 5) + 2 * noise.gaussian()))) }
+                let frame = Frame(metadata: FrameMetadata(index: index, sequence: UInt32(index), timestamp: Self.jitteredTimestamp(index, &noise)),
+                                  format: format, payload: pixels)
+                session.add(frame, luma: LumaPlane(frame: frame))
+            }
+            let report = session.report(timing: .kernel, nominalInterval: Fraction(1, 30))
+            XCTAssertEqual(codes(report), [], "\(width)x\(height): \(report.findings)")
+            XCTAssertTrue(report.isInsufficient, "\(width)x\(height)")
+        }
+        XCTAssertNil(PRNUCrop(frameWidth: 1, frameHeight: 1))
+        XCTAssertNil(PRNUCrop(frameWidth: 65, frameHeight: 500))
+        XCTAssertNil(MoireAnalyser.Accumulator(width: 1, height: 300))
+    }
+
+    func testAnEnrolledSensorCannotBeSwitchedOffBySize() throws {
+        var enrollment = try XCTUnwrap(PRNUAccumulator(frameWidth: 128, frameHeight: 128))
+        var noise = Noise(state: 2)
+        for _ in 0..<10 {
+            enrollment.add(try XCTUnwrap(LumaPlane(width: 128, height: 128, pixels: (0..<(128 * 128)).map { _ in UInt8(150 + Int(noise.gaussian() * 2)) })))
+        }
+        let report = Self.session(sensor: enrollment.fingerprint(source: "t", createdAt: ""), frame: Self.genuine)
+        XCTAssertEqual(report.findings.first { $0.code == "sensor_unverified" }?.severity, .suspicious, "\(report.findings)")
+        XCTAssertEqual(report.attackHints["sensor_mismatch"] ?? nil, 0.5)
+    }
+
+    func testCraftedFingerprintHeadersAreRefused() throws {
+        func file(_ header: String, count: UInt32, values: Int) -> [UInt8] {
+            var bytes = Array("CGPRNU\r\n".utf8)
+            func append(_ value: UInt32) { for shift in [0, 8, 16, 24] { bytes.append(UInt8(truncatingIfNeeded: value >> UInt32(shift))) } }
+            append(1)
+            append(UInt32(header.utf8.count))
+            bytes += Array(header.utf8)
+            append(count)
+            bytes += [UInt8](repeating: 0, count: values * 4)
+            var crc = CRC32()
+            crc.update(bytes)
+            append(crc.checksum)
+            return bytes
+        }
+        let headers = [
+            #"{"schema":"captureguard.sensor-prnu/1","frame_width":1280,"frame_height":720,"crop":{"x":1,"y":1,"width":4611686018427387904,"height":4},"frames_used":1,"source":"","created_at":""}"#,
+            #"{"schema":"captureguard.sensor-prnu/1","frame_width":1280,"frame_height":720,"crop":{"x":9223372036854775807,"y":1,"width":1,"height":1},"frames_used":1,"source":"","created_at":""}"#,
+            #"{"schema":"captureguard.sensor-prnu/1","frame_width":1,"frame_height":1,"crop":{"x":0,"y":0,"width":-8,"height":-8},"frames_used":1,"source":"","created_at":""}"#,
+            #"{"schema":"captureguard.sensor-prnu/1","frame_width":-5,"frame_height":9223372036854775807,"crop":{"x":0,"y":0,"width":64,"height":64},"frames_used":1,"source":"","created_at":""}"#,
+        ]
+        for header in headers {
+            XCTAssertThrowsError(try SensorFingerprintFile.decode(file(header, count: 64, values: 64)), header)
+        }
     }
 
     func testMedianBySelectionMatchesSorting() {

@@ -259,6 +259,35 @@ def decision_line(summary):
     return line
 
 
+def misclassified(rows):
+    """Rows that count as errors (attack passed, genuine called attack),
+    retries and analyze errors, in a stable order."""
+    out = []
+    for row in sorted(rows, key=lambda r: (r["species"], r["path"], r["seconds"])):
+        starts = row.get("attack_starts_s")
+        if not row["genuine"] and starts is not None and starts >= row["seconds"]:
+            continue
+        verdict = row.get("verdict", "error")
+        if "error" in row or verdict == "retry" or \
+                (row["genuine"] and verdict in ATTACK_VERDICTS) or (not row["genuine"] and verdict == "pass"):
+            out.append(row)
+    return out
+
+
+def markdown_misclassified(rows, limit=40):
+    wrong = misclassified(rows)
+    if not wrong:
+        return "No presentation was misclassified, retried or failed to analyse."
+    out = ["| species | capture | S (s) | forensics verdict | codes |", "| --- | --- | --: | --- | --- |"]
+    for row in wrong[:limit]:
+        codes = ", ".join(sorted({f["code"] for f in row.get("findings") or [] if f.get("code")})) or "–"
+        verdict = row.get("verdict") or f"analyze error: {row.get('error', '')[:80]}"
+        out.append(f"| {row['species']} | `{row['path']}` | {row['seconds']:g} | {verdict} | {codes} |")
+    if len(wrong) > limit:
+        out.append(f"| … | {len(wrong) - limit} more | | | |")
+    return "\n".join(out)
+
+
 def markdown_tables(summary):
     out = []
     out.append("| species | S (s) | n | measure | errors | rate | 95% upper | pass | fail | step_up | retry | analyze errors | n/a |")

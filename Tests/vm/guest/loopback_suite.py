@@ -7,6 +7,10 @@ sys.path.insert(0, "Tools/vm/scenarios")
 from summarize import load as load_json, text as load_text  # noqa: E402  (the scenarios' own readers)
 
 s = Suite("loopback")
+# Frame-forensics codes of suspicious or attack severity (README, "Frame forensics").
+FORENSIC_CODES = {"timestamp_not_monotonic", "timestamp_copy", "timestamp_type_unknown", "metronome_timing", "bursty_timing",
+                  "host_delay_anomaly", "format_changed", "frozen_frame", "duplicate_frames", "loop_detected", "scene_cut",
+                  "no_temporal_noise", "synthetic_noise", "noise_reused", "reencoded_stream", "double_jpeg", "screen_moire"}
 
 
 def scenario(script, out):
@@ -58,5 +62,8 @@ for script, card, exclusive, (width, height) in cases:
             any(f["evidence"].get("comm") == "ffmpeg" and f["evidence"].get("pid") == str(writer) for f in writer_findings), writer_findings)
     s.check(f"{tag}: attest signs a token that says fail, with virtual_camera_driver among the reasons",
             text("token").count(".") == 2 and text("attest.err").startswith("attest: fail (") and "virtual_camera_driver" in text("attest.err"), text("attest.err"))
+    attest_line = text("attest.err")
+    reasons = set(attest_line.split("(", 1)[1].split(")", 1)[0].split(",")) if "(" in attest_line else set()
+    s.check(f"{tag}: frame forensics flags the injected stream too (beyond the path)", bool(reasons & FORENSIC_CODES), sorted(reasons))
     s.check(f"{tag}: module unloaded afterwards", not os.path.exists("/dev/video10"))
 s.finish()

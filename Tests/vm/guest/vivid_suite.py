@@ -119,6 +119,20 @@ s.check("verify accepts the live token with its evidence image; the claims name 
 png = open("/tmp/evidence.png", "rb").read() if os.path.exists("/tmp/evidence.png") else b""
 s.check("the evidence is a PNG of the captured frame size",
         png[:8] == b"\x89PNG\r\n\x1a\n" and int.from_bytes(png[16:20], "big") == capture.get("width") and int.from_bytes(png[20:24], "big") == capture.get("height"))
+forensics = claims.get("submods", {}).get("frame_forensics", {})
+s.check("the live token's frame forensics ran and fail vivid's noiseless test pattern (no_temporal_noise)",
+        forensics.get("status") == "ran" and forensics.get("verdict") == "fail"
+        and any(f["code"] == "no_temporal_noise" and f["severity"] == "attack" for f in forensics.get("findings", [])), forensics)
+
+# frame forensics on the live device
+r, analysis = agent_json("analyze", "/dev/video0", "--seconds", "2")
+analysis = analysis or {}
+source = analysis.get("source", {})
+print(f"info: analyze reasons {analysis.get('forensics', {}).get('reasons')}", flush=True)
+s.check("analyze on live vivid reads frames with kernel timing, judges the path virtual and the forensics fail",
+        r.returncode == 0 and source.get("kind") == "device" and source.get("timing") == "kernel" and source.get("frames", 0) >= 5
+        and analysis.get("capture_path", {}).get("verdict") == "virtual" and analysis.get("forensics", {}).get("verdict") == "fail"
+        and analysis.get("forensics", {}).get("analysers", {}).get("timing", {}).get("status") == "ran", (r.stderr, source, analysis.get("forensics", {}).get("reasons")))
 
 # fault: a second reader while the agent holds the device
 holder = subprocess.Popen([AGENT, "record", "/dev/video0", "--size", "640x480", "--seconds", "60", "--out", "/tmp/held.cgcap"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -55,7 +55,7 @@ do {
         let start = now()
         var session = ForensicsSession(info: info, prnuStride: 1, prnuFrames: 0)
         for frame in frames { session.add(frame, luma: LumaPlane(frame: frame)) }
-        report = session.report(timing: info.timing, nominalInterval: info.frameInterval, sensor: nil)
+        report = session.report(timing: info.timing, nominalInterval: info.frameInterval)
         best = min(best, Double(now() - start) / 1e9)
     }
 

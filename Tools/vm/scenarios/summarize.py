@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Prints what the agent observed in one scenario run (the files scenario_run
 leaves in its output directory)."""
-import json, os, sys
+import base64, json, os, sys
 
 
 def load(out, name):
@@ -54,7 +54,25 @@ def main(out):
         for f in assessment["findings"]:
             print(f"    {f['severity']:<10} {f['code']}: {f['message']}")
     print(f"  attestation: {text(out, 'attest.err')}")
-    print("  (frame forensics and PAD do not run yet: the decision rests on the capture path)")
+    forensics = token_claims(text(out, "token")).get("submods", {}).get("frame_forensics", {})
+    if forensics:
+        print(f"  frame forensics: {forensics.get('status')}, verdict {forensics.get('verdict')}")
+        for f in forensics.get("findings", []):
+            if f["severity"] != "info":
+                print(f"    {f['severity']:<10} {f['code']}: {f['evidence']}")
+    print("  (face PAD does not run yet)")
+
+
+def token_claims(token):
+    """The payload of a compact JWS, unverified (the suites verify tokens
+    with `captureguard verify`; this only shows what the agent signed)."""
+    parts = (token or "").strip().split(".")
+    if len(parts) != 3:
+        return {}
+    try:
+        return json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except ValueError:
+        return {}
 
 
 if __name__ == "__main__":

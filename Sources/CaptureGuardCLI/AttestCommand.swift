@@ -92,7 +92,7 @@ enum AttestCommand {
         // the capture window closes; the summary reports it.
         let windowClosed = monotonicNanoseconds()
         let assessment = fingerprint.map { PathAssessor.assess($0) }
-        let forensics = session.forensics?.report(timing: info.timing, nominalInterval: info.frameInterval)
+        let forensics = session.forensics?.report(timing: info.timing, nominalInterval: info.frameInterval, driver: fingerprint?.querycap.driver)
         let evidence = try writeEvidence(session, to: evidencePath)
         let facts = SessionFacts(
             info: info, fingerprint: fingerprint, assessment: assessment, fromFile: fromFile, frames: session.frames,

@@ -78,7 +78,7 @@ enum ForensicsCommands {
         let policy = try parsed.value("policy").map { file throws(CommandFailure) in try AttestCommand.loadPolicy(file) } ?? .standard
 
         let input = try readSession(sourcePath, seconds: seconds, defaultDeviceSeconds: 3, prnuFrames: sessionPRNUFrames, sensor: sensor, console: console)
-        let report = input.session.report(timing: input.info.timing, nominalInterval: input.info.frameInterval)
+        let report = input.session.report(timing: input.info.timing, nominalInterval: input.info.frameInterval, driver: input.fingerprint?.querycap.driver)
         let assessment = input.fingerprint.map { PathAssessor.assess($0) }
         let document = AnalysisDocument(input: input, report: report, assessment: assessment, policy: policy)
         if parsed.has("json") {

@@ -75,8 +75,9 @@ public struct ForensicsSession: Sendable {
     /// The PRNU residual sum so far (for enrollment).
     public var sensorResidual: PRNUAccumulator? { prnu }
 
-    public func report(timing: CaptureInfo.Timing, nominalInterval: Fraction?) -> ForensicsReport {
-        ForensicsAnalysis.run(measurements, timing: timing, nominalInterval: nominalInterval, compressedPayloads: compressedPayloads,
+    /// `driver` is the device's VIDIOC_QUERYCAP driver name, when known.
+    public func report(timing: CaptureInfo.Timing, nominalInterval: Fraction?, driver: String? = nil) -> ForensicsReport {
+        ForensicsAnalysis.run(measurements, timing: timing, nominalInterval: nominalInterval, driver: driver, compressedPayloads: compressedPayloads,
                               monochrome: monochrome, doubleJPEG: doubleJPEG,
                               sensorReport: settledSensor ?? SensorIdentityAnalyser.analyse(prnu, enrolled: sensor),
                               moireReport: settledMoire ?? MoireAnalyser.analyse(moire))
@@ -85,12 +86,12 @@ public struct ForensicsSession: Sendable {
 
 /// Runs every analyser over measured frames.
 public enum ForensicsAnalysis {
-    public static func run(_ frames: [FrameMeasurement], timing: CaptureInfo.Timing, nominalInterval: Fraction?, compressedPayloads: Bool,
+    public static func run(_ frames: [FrameMeasurement], timing: CaptureInfo.Timing, nominalInterval: Fraction?, driver: String?, compressedPayloads: Bool,
                            monochrome: Bool, doubleJPEG: DoubleJPEG.Accumulator?, sensorReport: AnalyserReport, moireReport: AnalyserReport) -> ForensicsReport {
         let stamps = frames.compactMap(\.metadata.timestampNanoseconds)
         let duration = stamps.count >= 2 && timing == .kernel ? stamps.last.flatMap { last in stamps.first.flatMap { nanosecondsBetween($0, last) } }.map { Double($0) / 1e9 } : nil
         var analysers = [
-            TimingAnalyser.analyse(frames, timing: timing, nominalInterval: nominalInterval),
+            TimingAnalyser.analyse(frames, timing: timing, nominalInterval: nominalInterval, driver: driver),
             RepetitionAnalyser.analyse(frames),
             TemporalNoiseAnalyser.analyse(frames, monochrome: monochrome),
             ReencodingAnalyser.analyse(frames, compressedPayloads: compressedPayloads, doubleJPEG: doubleJPEG),

@@ -27,7 +27,14 @@ public enum TimingAnalyser {
     /// Share of frames that will not decode at which the stream is suspect.
     static let undecodableShare = 0.10
 
-    public static func analyse(_ frames: [FrameMeasurement], timing: CaptureInfo.Timing, nominalInterval: Fraction?) -> AnalyserReport {
+    /// Where drivers take their timestamps (`V4L2_BUF_FLAG_TSTAMP_SRC_*`):
+    /// uvcvideo's queue sets start of exposure (drivers/media/usb/uvc,
+    /// uvc_queue_init; anchors.md §6). A node that says it is uvcvideo and
+    /// stamps end of frame is not the driver it names.
+    static let expectedSource: [String: TimestampSource] = ["uvcvideo": .startOfExposure]
+
+    /// `driver` is what the device's VIDIOC_QUERYCAP named, when known.
+    public static func analyse(_ frames: [FrameMeasurement], timing: CaptureInfo.Timing, nominalInterval: Fraction?, driver: String? = nil) -> AnalyserReport {
         guard frames.count >= 3 else { return .insufficient(name, "\(frames.count) frames; timing needs at least 3") }
         var findings: [Finding] = []
         var metrics: [String: Double] = [:]
@@ -99,6 +106,15 @@ public enum TimingAnalyser {
             findings.append(Finding(code: "timestamp_type_unknown", severity: .suspicious,
                                     message: "the driver does not say which clock its timestamps come from",
                                     evidence: ["types": types.map(\.rawValue).sorted().joined(separator: ",")]))
+        }
+
+        if let driver, let expected = expectedSource[driver], types == [.monotonic] {
+            let sources = Set(frames.map { $0.metadata.flags.timestampSource })
+            if sources != [expected] {
+                findings.append(Finding(code: "timestamp_source_mismatch", severity: .suspicious,
+                                        message: "\(driver) stamps frames at \(expected.rawValue), but these carry \(sources.map(\.rawValue).sorted().joined(separator: ","))",
+                                        evidence: ["driver": driver, "expected": expected.rawValue, "sources": sources.map(\.rawValue).sorted().joined(separator: ",")]))
+            }
         }
 
         if let medianInterval = median(intervals), intervals.count >= 2 {

@@ -176,6 +176,19 @@ final class AnalyserTests: XCTestCase {
         }
         XCTAssertTrue(codes(bursty).contains("bursty_timing"), "\(bursty.findings)")
 
+        // A node that names uvcvideo but stamps at end of frame.
+        var measured = ForensicsSession(info: Self.info(), prnuFrames: 0)
+        var noise = Noise(state: 12)
+        for index in 0..<20 {
+            let frame = Self.yuyv(zip(Self.scene(), Self.correlatedNoise(&noise, sigma: 1.5)).map(+), index: index,
+                                  timestamp: Self.jitteredTimestamp(index, &noise), flags: 0x2000)
+            measured.add(frame, luma: LumaPlane(frame: frame))
+        }
+        let claimed = measured.report(timing: .kernel, nominalInterval: Fraction(1, 30), driver: "uvcvideo")
+        XCTAssertEqual(claimed.findings.first { $0.code == "timestamp_source_mismatch" }?.evidence["sources"], "eof", "\(claimed.findings)")
+        XCTAssertFalse(codes(measured.report(timing: .kernel, nominalInterval: Fraction(1, 30), driver: "vivid")).contains("timestamp_source_mismatch"))
+        XCTAssertFalse(codes(Self.session(frame: Self.genuine)).contains("timestamp_source_mismatch"), "the stand-in stamps SOE")
+
         let imported = Self.session(timing: .unknown) { index, noise in
             Self.yuyv(zip(Self.scene(), Self.correlatedNoise(&noise, sigma: 1.5)).map(+), index: index, timestamp: nil)
         }

@@ -160,7 +160,7 @@ public struct CRC32 {
 
     public var checksum: UInt32 { value ^ 0xFFFF_FFFF }
 
-    static func of(_ bytes: [UInt8]) -> UInt32 {
+    public static func of(_ bytes: [UInt8]) -> UInt32 {
         var crc = CRC32()
         crc.update(bytes)
         return crc.checksum
@@ -168,11 +168,11 @@ public struct CRC32 {
 }
 
 extension Array where Element == UInt8 {
-    mutating func appendLittleEndian<T: FixedWidthInteger>(_ value: T) {
+    public mutating func appendLittleEndian<T: FixedWidthInteger>(_ value: T) {
         Swift.withUnsafeBytes(of: value.littleEndian) { append(contentsOf: $0) }
     }
 
-    func littleEndian<T: FixedWidthInteger>(_ type: T.Type, at offset: Int) -> T {
+    public func littleEndian<T: FixedWidthInteger>(_ type: T.Type, at offset: Int) -> T {
         var value: T = 0
         Swift.withUnsafeMutableBytes(of: &value) { destination in
             for i in 0..<MemoryLayout<T>.size { destination[i] = self[offset + i] }

@@ -66,8 +66,11 @@ enum ForensicsCommands {
     /// PRNU benchmark's 150 ms budget at 720p (Tools/bench).
     static let sessionPRNUFrames = 24
     /// Enrollment uses more frames: the fingerprint's own noise adds to
-    /// every later comparison.
+    /// every later comparison, and it falls as 1/√N (Chen et al. 2008); 300
+    /// is 10 s at 30 fps, the length of an installer's enrollment.
     static let enrollmentFrames = 300
+    /// A floor, not a goal: under 10 frames K is mostly the enrollment
+    /// scene's own texture; the 300-frame default gives the clean reference.
     static let minimumEnrollmentFrames = 10
 
     static func runAnalyze(_ arguments: [String], _ console: Console) throws(CommandFailure) -> ExitCode {

@@ -20,7 +20,9 @@ public enum DoubleJPEG {
     /// of 14%, small against a gap (a bin at zero) or a ridge (twice its
     /// neighbours).
     static let minimumCoefficients = 500
-    /// Frames whose coefficients are collected.
+    /// Frames whose coefficients are collected: 10 frames of 640×480 hold
+    /// about 48,000 blocks, far above `minimumCoefficients` per position,
+    /// and a third of a second at 30 fps.
     public static let framesSampled = 10
     /// Rises of the histogram away from zero, beyond twice their Poisson
     /// standard error, as a share of all counted coefficients. Measured on

@@ -154,13 +154,3 @@ func select(_ values: inout [Double], _ k: Int) -> Double {
     }
     return values[k]
 }
-
-func quantile(_ values: [Double], _ q: Double) -> Double? {
-    guard !values.isEmpty else { return nil }
-    let sorted = values.sorted()
-    let position = min(max(q, 0), 1) * Double(sorted.count - 1)
-    let low = Int(position.rounded(.down))
-    let high = min(low + 1, sorted.count - 1)
-    let fraction = position - Double(low)
-    return sorted[low] * (1 - fraction) + sorted[high] * fraction
-}

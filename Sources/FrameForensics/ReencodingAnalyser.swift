@@ -51,7 +51,7 @@ public enum ReencodingAnalyser {
 
         // A grid alone can be the scene's (a JPEG poster or photo in view);
         // with noise that is not new in every frame it is the codec's.
-        let freshness = median(moving.filter { $0.staticBlocks >= TemporalNoiseAnalyser.minimumStaticBlocks }.compactMap(\.temporalCorrelation))
+        let freshness = TemporalNoiseAnalyser.freshness(pairs)
         if let freshness { metrics["noise_correlation_temporal"] = freshness }
         var traces: [String] = []
         if strongest >= gridExcess, let freshness, freshness > TemporalNoiseAnalyser.freshCorrelationCeiling { traces.append("block_grid") }

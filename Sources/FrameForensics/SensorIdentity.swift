@@ -276,15 +276,13 @@ public enum SensorFingerprintFile {
         let header = (try? encoder.encode(Header(schema: SensorFingerprint.schema, frameWidth: fingerprint.frameWidth, frameHeight: fingerprint.frameHeight,
                                      crop: fingerprint.crop, framesUsed: fingerprint.framesUsed, source: fingerprint.source, createdAt: fingerprint.createdAt))).map { Array($0) } ?? Array("{}".utf8)
         var bytes = magic
-        append(UInt32(1), to: &bytes)
-        append(UInt32(header.count), to: &bytes)
+        bytes.appendLittleEndian(UInt32(1))
+        bytes.appendLittleEndian(UInt32(header.count))
         bytes += header
-        append(UInt32(fingerprint.values.count), to: &bytes)
+        bytes.appendLittleEndian(UInt32(fingerprint.values.count))
         bytes.reserveCapacity(bytes.count + fingerprint.values.count * 4 + 4)
-        for value in fingerprint.values { append(value.bitPattern, to: &bytes) }
-        var crc = CRC32()
-        crc.update(bytes)
-        append(crc.checksum, to: &bytes)
+        for value in fingerprint.values { bytes.appendLittleEndian(value.bitPattern) }
+        bytes.appendLittleEndian(CRC32.of(bytes))
         return bytes
     }
 
@@ -296,9 +294,7 @@ public enum SensorFingerprintFile {
 
     public static func decode(_ bytes: [UInt8]) throws(DecodeError) -> SensorFingerprint {
         guard bytes.count >= magic.count + 12, Array(bytes[0..<magic.count]) == magic else { throw .notAFingerprint }
-        var crc = CRC32()
-        bytes.withUnsafeBytes { crc.update(UnsafeRawBufferPointer(rebasing: $0[0..<(bytes.count - 4)])) }
-        guard crc.checksum == readUInt32(bytes, bytes.count - 4) else { throw .corrupt("checksum mismatch (damaged or truncated)") }
+        guard CRC32.of(Array(bytes.dropLast(4))) == readUInt32(bytes, bytes.count - 4) else { throw .corrupt("checksum mismatch (damaged or truncated)") }
         guard readUInt32(bytes, 8) == 1 else { throw .corrupt("unsupported version \(readUInt32(bytes, 8))") }
         let headerLength = Int(readUInt32(bytes, 12))
         let headerEnd = 16 + headerLength
@@ -324,11 +320,5 @@ public enum SensorFingerprintFile {
                                  values: values, source: header.source, createdAt: header.createdAt)
     }
 
-    static func append(_ value: UInt32, to bytes: inout [UInt8]) {
-        for shift in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt32(shift))) }
-    }
-
-    static func readUInt32(_ bytes: [UInt8], _ offset: Int) -> UInt32 {
-        UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16 | UInt32(bytes[offset + 3]) << 24
-    }
+    static func readUInt32(_ bytes: [UInt8], _ offset: Int) -> UInt32 { bytes.littleEndian(UInt32.self, at: offset) }
 }

@@ -52,14 +52,14 @@ public enum TemporalNoiseAnalyser {
 
         let zeroShare = Double(pairs.reduce(0) { $0 + $1.zeroBlocks }) / Double(usable)
         metrics["unchanged_block_share"] = zeroShare
-        let measured = pairs.filter { !$0.identical && $0.staticBlocks >= minimumStaticBlocks }
+        let measured = readablePairs(pairs)
         let sigma = median(measured.compactMap(\.temporalVariance)).map { max($0, 0).squareRoot() }
         let spatial = median(frames.compactMap { $0.luma?.spatialNoise })
         if let sigma { metrics["temporal_sigma"] = sigma }
         if let spatial { metrics["spatial_sigma_immerkaer"] = spatial }
         let horizontal = median(measured.compactMap(\.horizontalCorrelation))
         let vertical = median(measured.compactMap(\.verticalCorrelation))
-        let fresh = median(measured.compactMap(\.temporalCorrelation))
+        let fresh = freshness(pairs)
         if let horizontal { metrics["noise_correlation_horizontal"] = horizontal }
         if let vertical { metrics["noise_correlation_vertical"] = vertical }
         if let fresh { metrics["noise_correlation_temporal"] = fresh }
@@ -98,6 +98,17 @@ public enum TemporalNoiseAnalyser {
                                                "temporal_sigma": evidenceNumber(sigma)]))
         }
         return .ran(name, findings: findings, metrics: metrics)
+    }
+
+    /// Pairs whose noise can be read: not bit-identical, with enough still blocks.
+    static func readablePairs(_ pairs: [PairStatistics]) -> [PairStatistics] {
+        pairs.filter { !$0.identical && $0.staticBlocks >= minimumStaticBlocks }
+    }
+
+    /// Consecutive-difference correlation over the readable pairs: −0.5
+    /// when the noise is new in every frame; nil when no pair is readable.
+    static func freshness(_ pairs: [PairStatistics]) -> Double? {
+        median(readablePairs(pairs).compactMap(\.temporalCorrelation))
     }
 
     /// Least-squares line through the still blocks' noise variance against

@@ -398,15 +398,12 @@ final class AnalyserTests: XCTestCase {
     func testCraftedFingerprintHeadersAreRefused() throws {
         func file(_ header: String, count: UInt32, values: Int) -> [UInt8] {
             var bytes = Array("CGPRNU\r\n".utf8)
-            func append(_ value: UInt32) { for shift in [0, 8, 16, 24] { bytes.append(UInt8(truncatingIfNeeded: value >> UInt32(shift))) } }
-            append(1)
-            append(UInt32(header.utf8.count))
+            bytes.appendLittleEndian(UInt32(1))
+            bytes.appendLittleEndian(UInt32(header.utf8.count))
             bytes += Array(header.utf8)
-            append(count)
+            bytes.appendLittleEndian(count)
             bytes += [UInt8](repeating: 0, count: values * 4)
-            var crc = CRC32()
-            crc.update(bytes)
-            append(crc.checksum)
+            bytes.appendLittleEndian(CRC32.of(bytes))
             return bytes
         }
         let headers = [

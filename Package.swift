@@ -19,11 +19,13 @@ let package = Package(
         .target(name: "CapturePath", dependencies: ["CaptureModel", "CaptureCrypto"]),
         .target(name: "Verifier", dependencies: ["CaptureCrypto"]),
         .target(name: "FrameForensics", dependencies: ["CaptureModel", "CaptureFile"]),
-        .target(name: "Attestation", dependencies: ["CaptureModel", "CaptureCrypto", "CaptureFile", "CapturePath", "FrameForensics", "Verifier"]),
-        .target(name: "CaptureGuardCLI", dependencies: ["CaptureModel", "CaptureEngine", "CaptureFile", "CapturePath", "CaptureCrypto", "FrameForensics", "Verifier", "Attestation"]),
+        .target(name: "FaceAnalysis", dependencies: ["CaptureModel", "FrameForensics"]),
+        .target(name: "Attestation", dependencies: ["CaptureModel", "CaptureCrypto", "CaptureFile", "CapturePath", "FrameForensics", "FaceAnalysis", "Verifier"]),
+        .target(name: "CaptureGuardCLI", dependencies: ["CaptureModel", "CaptureEngine", "CaptureFile", "CapturePath", "CaptureCrypto", "FrameForensics", "FaceAnalysis", "Verifier", "Attestation"]),
         .executableTarget(name: "captureguard", dependencies: ["CaptureGuardCLI"]),
         .executableTarget(name: "token-bench", dependencies: ["Attestation", "CaptureCrypto", "Verifier"], path: "Tools/bench/token-bench"),
         .executableTarget(name: "forensics-bench", dependencies: ["FrameForensics", "CaptureFile", "CaptureModel"], path: "Tools/bench/forensics-bench"),
+        .executableTarget(name: "faces-bench", dependencies: ["FaceAnalysis", "FrameForensics", "CaptureFile"], path: "Tools/bench/faces-bench"),
         .executableTarget(name: "convert-bench", dependencies: ["CaptureEngine", "CaptureFile", "CaptureModel"], path: "Tools/bench/convert-bench"),
 
         .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -32,6 +34,7 @@ let package = Package(
         .testTarget(name: "CaptureFileTests", dependencies: ["CaptureFile", "CaptureModel", "TestSupport"]),
         .testTarget(name: "CapturePathTests", dependencies: ["CapturePath", "CaptureModel", "CaptureCrypto", "TestSupport"]),
         .testTarget(name: "FrameForensicsTests", dependencies: ["FrameForensics", "CaptureFile", "CaptureModel", "TestSupport"]),
+        .testTarget(name: "FaceAnalysisTests", dependencies: ["FaceAnalysis", "FrameForensics", "TestSupport"]),
         .testTarget(name: "VerifierTests", dependencies: ["Verifier", "CaptureCrypto", "Attestation", "CaptureFile", "CaptureModel", "TestSupport"]),
         .testTarget(name: "CaptureGuardCLITests", dependencies: ["CaptureGuardCLI", "CaptureFile", "CaptureModel", "Attestation", "CaptureCrypto", "TestSupport"]),
     ]

@@ -1,5 +1,6 @@
 import CaptureModel
 import CapturePath
+import FaceAnalysis
 import Verifier
 
 /// The token's claims (the payload of the JWS). Standard JWT/EAT claims at
@@ -76,11 +77,114 @@ public struct AttestationClaims: Encodable, Sendable {
         }
     }
 
-    /// Capture quality (blur, lighting, framing) comes with the face PAD
-    /// analyser; until then the claim says it was not assessed.
+    /// Capture quality on the session's best face frame: blur, lighting,
+    /// framing, how often a face was there, and the guidance codes a kiosk
+    /// shows. `assessed` is false when the face analyser did not run (no
+    /// cascade); every other key is then null.
     public struct Quality: Encodable, Sendable {
         public var assessed: Bool
         public var guidance: [String]
+        public var faces: Int?
+        public var framesSampled: Int?
+        public var framesWithFace: Int?
+        public var face: Face?
+        public var blur: Blur?
+        public var lighting: Lighting?
+        public var framing: Framing?
+
+        public struct Face: Encodable, Sendable {
+            public var x: Int
+            public var y: Int
+            public var width: Int
+            public var height: Int
+            public var frameIndex: Int
+
+            enum CodingKeys: String, CodingKey {
+                case x, y, width, height
+                case frameIndex = "frame_index"
+            }
+        }
+
+        public struct Blur: Encodable, Sendable {
+            public var sharpness: Double
+        }
+
+        public struct Lighting: Encodable, Sendable {
+            public var meanLuma: Double
+            public var clippedDark: Double
+            public var clippedBright: Double
+            public var uniformity: Double
+
+            enum CodingKeys: String, CodingKey {
+                case uniformity
+                case meanLuma = "mean_luma"
+                case clippedDark = "clipped_dark"
+                case clippedBright = "clipped_bright"
+            }
+        }
+
+        public struct Framing: Encodable, Sendable {
+            public var size: Double
+            public var offsetX: Double
+            public var offsetY: Double
+            public var cutOff: Bool
+
+            enum CodingKeys: String, CodingKey {
+                case size
+                case offsetX = "offset_x"
+                case offsetY = "offset_y"
+                case cutOff = "cut_off"
+            }
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case assessed, guidance, faces, face, blur, lighting, framing
+            case framesSampled = "frames_sampled"
+            case framesWithFace = "frames_with_face"
+        }
+
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(assessed, forKey: .assessed)
+            try c.encode(guidance, forKey: .guidance)
+            try c.encode(faces, forKey: .faces)
+            try c.encode(framesSampled, forKey: .framesSampled)
+            try c.encode(framesWithFace, forKey: .framesWithFace)
+            try c.encode(face, forKey: .face)
+            try c.encode(blur, forKey: .blur)
+            try c.encode(lighting, forKey: .lighting)
+            try c.encode(framing, forKey: .framing)
+        }
+
+        public static let notAssessed = Quality(assessed: false, guidance: [])
+
+        init(assessed: Bool, guidance: [String], faces: Int? = nil, framesSampled: Int? = nil, framesWithFace: Int? = nil, face: Face? = nil,
+             blur: Blur? = nil, lighting: Lighting? = nil, framing: Framing? = nil) {
+            self.assessed = assessed
+            self.guidance = guidance
+            self.faces = faces
+            self.framesSampled = framesSampled
+            self.framesWithFace = framesWithFace
+            self.face = face
+            self.blur = blur
+            self.lighting = lighting
+            self.framing = framing
+        }
+
+        /// The claim for a session's face report.
+        public init(_ report: FaceReport) {
+            let best = report.best
+            let quality = best?.quality
+            self.init(
+                assessed: true, guidance: report.guidance, faces: report.maxFaces, framesSampled: report.framesSampled,
+                framesWithFace: report.framesWithFace,
+                face: best.flatMap { observation in
+                    observation.faces.first.map { Face(x: $0.x, y: $0.y, width: $0.width, height: $0.height, frameIndex: observation.frameIndex) }
+                },
+                blur: quality.map { Blur(sharpness: $0.sharpness) },
+                lighting: quality.map { Lighting(meanLuma: $0.meanLuma, clippedDark: $0.clippedDark, clippedBright: $0.clippedBright, uniformity: $0.lightingUniformity) },
+                framing: quality.map { Framing(size: $0.size, offsetX: $0.offsetX, offsetY: $0.offsetY, cutOff: $0.cutOff) })
+        }
     }
 
     /// Each hint is a score in [0, 1], or null when no analyser looked.
@@ -172,7 +276,8 @@ public struct AttestationClaims: Encodable, Sendable {
     }
 
     public struct Submodule: Encodable, Sendable {
-        /// "ran" or "not_run" (the analyser is not built yet).
+        /// "ran", "insufficient_evidence" (nothing it could read), or "not_run"
+        /// (it could not run here, e.g. no face cascade installed).
         public var status: String
         public var verdict: String?
         public var policyVersion: String?

@@ -1,5 +1,6 @@
 import CaptureModel
 import CapturePath
+import FaceAnalysis
 import FrameForensics
 
 /// What a session's outcome is for the relying server.
@@ -36,6 +37,13 @@ public struct DecisionPolicy: Hashable, Sendable, Codable {
     public var frameForensics: [String: Decision]?
     /// Per-code overrides of the severity mapping, e.g. `{"scene_cut": "retry"}`.
     public var findingOverrides: [String: Decision]?
+    /// Face-quality thresholds (decision-policy/3). Absent in older files:
+    /// the built-in ones apply.
+    public var faceQuality: FaceQualityPolicy?
+    /// What a face-quality finding (no face, too dark, blurred, …) does to
+    /// the session: `retry` by default, or `pass` to only advise. Never
+    /// `fail` or `step_up`: poor quality is not evidence of an attack.
+    public var faceQualityDecision: Decision?
 
     enum CodingKeys: String, CodingKey {
         case version, scores
@@ -45,10 +53,12 @@ public struct DecisionPolicy: Hashable, Sendable, Codable {
         case tokenLifetimeSeconds = "token_lifetime_s"
         case frameForensics = "frame_forensics"
         case findingOverrides = "finding_overrides"
+        case faceQuality = "face_quality"
+        case faceQualityDecision = "face_quality_decision"
     }
 
     public static let standard = DecisionPolicy(
-        version: "decision-policy/2",
+        version: "decision-policy/3",
         capturePath: ["physical": .pass, "virtual": .fail, "suspicious": .stepUp, "unknown": .retry],
         fileSource: .stepUp,
         // 10 frames is 0.4 s at 25 fps: less than that cannot show a face or
@@ -62,10 +72,13 @@ public struct DecisionPolicy: Hashable, Sendable, Codable {
         // evidence asks for a stronger check, and a session too dark or too
         // short to read is captured again rather than accused.
         frameForensics: ["attack": .fail, "suspicious": .stepUp, "insufficient": .retry],
-        findingOverrides: [:])
+        findingOverrides: [:],
+        // Kiosks must not reject real people: a bad capture is retaken.
+        faceQuality: .standard, faceQualityDecision: .retry)
 
     public init(version: String, capturePath: [String: Decision], fileSource: Decision, minimumFrames: Int, tokenLifetimeSeconds: Int,
-                scores: [String: Double], frameForensics: [String: Decision]? = nil, findingOverrides: [String: Decision]? = nil) {
+                scores: [String: Double], frameForensics: [String: Decision]? = nil, findingOverrides: [String: Decision]? = nil,
+                faceQuality: FaceQualityPolicy? = nil, faceQualityDecision: Decision? = nil) {
         self.version = version
         self.capturePath = capturePath
         self.fileSource = fileSource
@@ -74,7 +87,13 @@ public struct DecisionPolicy: Hashable, Sendable, Codable {
         self.scores = scores
         self.frameForensics = frameForensics
         self.findingOverrides = findingOverrides
+        self.faceQuality = faceQuality
+        self.faceQualityDecision = faceQualityDecision
     }
+
+    /// The face-quality thresholds and decision in force.
+    public var faceQualityThresholds: FaceQualityPolicy { faceQuality ?? .standard }
+    public var faceQualityOutcome: Decision { faceQualityDecision ?? .retry }
 
     /// The severity mapping in force: this policy's, or the built-in one.
     public var forensicsDecisions: [String: Decision] { frameForensics ?? Self.standard.frameForensics ?? [:] }
@@ -94,6 +113,10 @@ public struct DecisionPolicy: Hashable, Sendable, Codable {
                 return "frame_forensics has no decision for '\(key)'"
             }
         }
+        if let problem = faceQuality?.problem { return problem }
+        if let faceQualityDecision, faceQualityDecision != .retry && faceQualityDecision != .pass {
+            return "face_quality_decision must be retry or pass: poor quality is not evidence of an attack"
+        }
         for decision in ["pass", "fail", "retry", "step_up"] {
             guard let score = scores[decision], (0...1).contains(score) else { return "scores.\(decision) must be a number from 0 to 1" }
         }
@@ -102,12 +125,19 @@ public struct DecisionPolicy: Hashable, Sendable, Codable {
 
     /// Combines the sources of a decision: the most severe wins
     /// (fail > step_up > retry > pass).
-    public func decide(pathVerdict: PathVerdict, fromFile: Bool, frames: Int, forensics: ForensicsReport? = nil) -> Decision {
+    public func decide(pathVerdict: PathVerdict, fromFile: Bool, frames: Int, forensics: ForensicsReport? = nil, faces: FaceReport? = nil) -> Decision {
         var candidates = [capturePath[pathVerdict.rawValue] ?? .stepUp]
         if fromFile { candidates.append(fileSource) }
         if frames < minimumFrames { candidates.append(.retry) }
         if let forensics { candidates.append(decide(forensics)) }
+        if let faces { candidates.append(decide(faces)) }
         return Self.mostSevere(candidates)
+    }
+
+    /// The face decision alone: any quality finding asks for a retake (or
+    /// only advises, under a policy that says `pass`).
+    public func decide(_ faces: FaceReport) -> Decision {
+        faces.findings.isEmpty ? .pass : faceQualityOutcome
     }
 
     /// The frame-forensics decision alone: each finding by its code's

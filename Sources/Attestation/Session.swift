@@ -1,6 +1,7 @@
 import CaptureCrypto
 import CaptureModel
 import CapturePath
+import FaceAnalysis
 import FrameForensics
 import Verifier
 
@@ -20,10 +21,12 @@ public struct SessionFacts: Sendable {
     public var evidenceFramePayloadSHA256: String
     /// Every frame-forensics analyser's report; nil when they did not run.
     public var forensics: ForensicsReport?
+    /// The face account (presence, quality); nil when no cascade was loaded.
+    public var faces: FaceReport?
 
     public init(info: CaptureInfo, fingerprint: DeviceFingerprint?, assessment: PathAssessment?, fromFile: Bool, frames: Int, kernelDuration: Double?,
                 chainLink: [UInt8], evidenceImageSHA256: String, evidenceFrameIndex: Int, evidenceFramePayloadSHA256: String,
-                forensics: ForensicsReport? = nil) {
+                forensics: ForensicsReport? = nil, faces: FaceReport? = nil) {
         self.info = info
         self.fingerprint = fingerprint
         self.assessment = assessment
@@ -35,6 +38,7 @@ public struct SessionFacts: Sendable {
         self.evidenceFrameIndex = evidenceFrameIndex
         self.evidenceFramePayloadSHA256 = evidenceFramePayloadSHA256
         self.forensics = forensics
+        self.faces = faces
     }
 }
 
@@ -45,9 +49,11 @@ extension AttestationClaims {
         let assessment = facts.assessment
         let pathVerdict = assessment?.verdict ?? .unknown
         let forensics = facts.forensics
-        let decision = policy.decide(pathVerdict: pathVerdict, fromFile: facts.fromFile, frames: facts.frames, forensics: forensics)
+        let faces = facts.faces
+        let decision = policy.decide(pathVerdict: pathVerdict, fromFile: facts.fromFile, frames: facts.frames, forensics: forensics, faces: faces)
         var reasons = (assessment?.findings ?? []).filter { $0.severity >= .suspicious }.map(\.code)
         reasons += forensics.map { policy.reasons($0) } ?? []
+        if let faces, policy.decide(faces) != .pass { reasons += faces.findings.map(\.code) }
         if facts.fromFile { reasons.append("file_source") }
         if facts.fingerprint == nil { reasons.append("no_device_fingerprint") }
         if facts.frames < policy.minimumFrames { reasons.append("too_few_frames") }
@@ -67,7 +73,7 @@ extension AttestationClaims {
                 capture: capture,
                 decision: DecisionClaim(verdict: decision, score: policy.score(decision), reasons: reasons, policyVersion: policy.version,
                                         pathPolicyVersion: assessment?.policyVersion ?? PathPolicy.standard.version),
-                quality: Quality(assessed: false, guidance: []),
+                quality: faces.map { Quality($0) } ?? .notAssessed,
                 attackHints: AttackHints(
                     virtualCamera: assessment.map { $0.verdict == .virtual ? 1 : 0 },
                     writerProcess: assessment.map { a in a.findings.contains { $0.code == "writer_process" } ? 1 : 0 },
@@ -90,7 +96,11 @@ extension AttestationClaims {
                               policyVersion: policy.version,
                               findings: report.findings.map { SubmoduleFinding(code: $0.code, severity: $0.severity.rawValue, evidence: $0.evidence) })
                 } ?? .notRun,
-                pad: .notRun))
+                pad: faces.map { report in
+                    Submodule(status: report.framesSampled == 0 ? "insufficient_evidence" : "ran", verdict: policy.decide(report).rawValue,
+                              policyVersion: policy.version,
+                              findings: report.findings.map { SubmoduleFinding(code: $0.code, severity: $0.severity.rawValue, evidence: $0.evidence) })
+                } ?? .notRun))
     }
 
     public var decision: Decision { captureguard.decision.verdict }

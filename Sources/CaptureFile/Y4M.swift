@@ -31,65 +31,19 @@ public enum Y4M {
     /// Imports a Y4M file as a capture. Returns the number of frames and a
     /// warning when the last frame was cut short (it is dropped).
     public static func importFile(_ inputPath: String, to outputPath: String, recorder: String, createdAt: String, replace: Bool = false) throws(CaptureFileError) -> (frames: Int, warning: String?) {
-        let input = try InputFile(path: inputPath)
-        guard Array(try input.peek(10)) == Array("YUV4MPEG2 ".utf8) else {
-            throw .invalidInput(path: inputPath, reason: "not a YUV4MPEG2 file (missing 'YUV4MPEG2' signature)")
-        }
-        let headerLine = try readLine(input, path: inputPath, what: "header")
-        var width = 0, height = 0
-        var interval: Fraction?
-        var colourspace = "420jpeg"
-        for token in headerLine.split(separator: " ").dropFirst() {
-            guard let tag = token.first else { continue }
-            let value = String(token.dropFirst())
-            switch tag {
-            case "W": width = Int(value) ?? 0
-            case "H": height = Int(value) ?? 0
-            case "C": colourspace = value
-            case "F":
-                let parts = value.split(separator: ":")
-                if parts.count == 2, let rate = UInt32(parts[0]), let scale = UInt32(parts[1]), rate > 0, scale > 0 {
-                    interval = Fraction(scale, rate)
-                }
-            default: break
-            }
-        }
-        guard width > 0, height > 0 else {
-            throw .invalidInput(path: inputPath, reason: "Y4M header has no valid W/H: \(headerLine)")
-        }
-        guard let pixelFormat = pixelFormat(colourspace: colourspace) else {
-            throw .invalidInput(path: inputPath, reason: "Y4M colourspace C\(colourspace) is not supported (use 420, 422 or mono: ffmpeg -pix_fmt yuv420p)")
-        }
-        guard let format = FrameFormat.packed(pixelFormat, width: width, height: height) else {
-            throw .invalidInput(path: inputPath, reason: "Y4M frame size \(width)x\(height) is out of range")
-        }
+        let reader = try Y4MReader(path: inputPath)
         let info = CaptureInfo(
-            sourceKind: .y4m, sourcePath: inputPath, mode: .imported, timing: .unknown, format: format,
-            frameInterval: interval, device: nil, recorder: recorder, createdAt: createdAt)
+            sourceKind: .y4m, sourcePath: inputPath, mode: .imported, timing: .unknown, format: reader.format,
+            frameInterval: reader.frameInterval, device: nil, recorder: recorder, createdAt: createdAt)
         let writer = try CaptureFileWriter(path: outputPath, info: info, appendOnly: false, replace: replace)
-        var warning: String?
-        var index = 0
-        while true {
-            if try input.peek(1).isEmpty { break }
-            let frameOffset = input.offset
-            let line = try readLine(input, path: inputPath, what: "FRAME marker")
-            guard line.hasPrefix("FRAME") else {
-                throw .invalidInput(path: inputPath, reason: "expected FRAME at byte \(frameOffset), found '\(line.prefix(16))'")
-            }
-            let payload = try input.read(format.sizeImage)
-            guard payload.count == format.sizeImage else {
-                warning = "\(inputPath): truncated: frame \(index) has \(payload.count) of \(format.sizeImage) bytes; it was dropped"
-                break
-            }
-            let metadata = FrameMetadata(
-                index: index, sequence: UInt32(truncatingIfNeeded: index), timestampNanoseconds: nil,
-                flags: BufferFlags(rawValue: 0), bytesUsed: payload.count, hostMonotonicNanoseconds: nil)
-            try writer.append(Frame(metadata: metadata, format: format, payload: payload))
-            index += 1
+        var count = 0
+        while let frame = try reader.nextFrame() {
+            try writer.append(frame)
+            count += 1
         }
-        guard index > 0 else { throw .invalidInput(path: inputPath, reason: "Y4M file holds no whole frame") }
+        guard count > 0 else { throw .invalidInput(path: inputPath, reason: "Y4M file holds no whole frame") }
         try writer.finish(reason: .converted)
-        return (index, warning)
+        return (count, reader.truncationWarning)
     }
 
     /// Writes every whole frame of a capture as Y4M. Formats with a planar
@@ -131,7 +85,7 @@ public enum Y4M {
         return (reader.framesRead, planarFormat == nil)
     }
 
-    private static func readLine(_ input: InputFile, path: String, what: String) throws(CaptureFileError) -> String {
+    static func readLine(_ input: InputFile, path: String, what: String) throws(CaptureFileError) -> String {
         let window = try input.peek(maximumLineLength)
         guard let newline = window.firstIndex(of: 0x0a) else {
             if window.count < maximumLineLength {
@@ -142,6 +96,79 @@ public enum Y4M {
         let length = newline - window.startIndex
         let line = try input.read(length + 1)
         return String(decoding: line.dropLast(), as: UTF8.self)
+    }
+}
+
+/// Reads a YUV4MPEG2 stream frame by frame, as planar frames without
+/// timestamps (Y4M has none).
+public final class Y4MReader {
+    public let path: String
+    public let format: FrameFormat
+    /// Seconds per frame from the header's `F` tag, when it has one.
+    public let frameInterval: Fraction?
+    /// Set once a cut-short last frame was met (and dropped).
+    public private(set) var truncationWarning: String?
+    private let input: InputFile
+    private var index = 0
+
+    public init(path: String) throws(CaptureFileError) {
+        self.path = path
+        input = try InputFile(path: path)
+        guard Array(try input.peek(10)) == Array("YUV4MPEG2 ".utf8) else {
+            throw .invalidInput(path: path, reason: "not a YUV4MPEG2 file (missing 'YUV4MPEG2' signature)")
+        }
+        let headerLine = try Y4M.readLine(input, path: path, what: "header")
+        var width = 0, height = 0
+        var interval: Fraction?
+        var colourspace = "420jpeg"
+        for token in headerLine.split(separator: " ").dropFirst() {
+            guard let tag = token.first else { continue }
+            let value = String(token.dropFirst())
+            switch tag {
+            case "W": width = Int(value) ?? 0
+            case "H": height = Int(value) ?? 0
+            case "C": colourspace = value
+            case "F":
+                let parts = value.split(separator: ":")
+                if parts.count == 2, let rate = UInt32(parts[0]), let scale = UInt32(parts[1]), rate > 0, scale > 0 {
+                    interval = Fraction(scale, rate)
+                }
+            default: break
+            }
+        }
+        guard width > 0, height > 0 else {
+            throw .invalidInput(path: path, reason: "Y4M header has no valid W/H: \(headerLine)")
+        }
+        guard let pixelFormat = Y4M.pixelFormat(colourspace: colourspace) else {
+            throw .invalidInput(path: path, reason: "Y4M colourspace C\(colourspace) is not supported (use 420, 422 or mono: ffmpeg -pix_fmt yuv420p)")
+        }
+        guard let format = FrameFormat.packed(pixelFormat, width: width, height: height) else {
+            throw .invalidInput(path: path, reason: "Y4M frame size \(width)x\(height) is out of range")
+        }
+        self.format = format
+        frameInterval = interval
+    }
+
+    /// The next whole frame, or nil at the end (a cut-short last frame is
+    /// dropped and noted in `truncationWarning`).
+    public func nextFrame() throws(CaptureFileError) -> Frame? {
+        if truncationWarning != nil { return nil }
+        if try input.peek(1).isEmpty { return nil }
+        let frameOffset = input.offset
+        let line = try Y4M.readLine(input, path: path, what: "FRAME marker")
+        guard line.hasPrefix("FRAME") else {
+            throw .invalidInput(path: path, reason: "expected FRAME at byte \(frameOffset), found '\(line.prefix(16))'")
+        }
+        let payload = try input.read(format.sizeImage)
+        guard payload.count == format.sizeImage else {
+            truncationWarning = "\(path): truncated: frame \(index) has \(payload.count) of \(format.sizeImage) bytes; it was dropped"
+            return nil
+        }
+        let metadata = FrameMetadata(
+            index: index, sequence: UInt32(truncatingIfNeeded: index), timestampNanoseconds: nil,
+            flags: BufferFlags(rawValue: 0), bytesUsed: payload.count, hostMonotonicNanoseconds: nil)
+        index += 1
+        return Frame(metadata: metadata, format: format, payload: payload)
     }
 }
 

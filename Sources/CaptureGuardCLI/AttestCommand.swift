@@ -4,6 +4,7 @@ import CaptureEngine
 import CaptureFile
 import CaptureModel
 import CapturePath
+import FaceAnalysis
 import Foundation
 import FrameForensics
 import Verifier
@@ -17,15 +18,18 @@ enum AttestCommand {
         help: """
         Usage: captureguard attest DEVICE|CAPTURE --nonce B64URL --key agent.key
                                    [--audience AUD] [--seconds N] [--evidence out.png] [--keep FILE]
-                                   [--sensor sensor.prnu] [--policy FILE] [--alg EdDSA|Ed25519|ES256]
-                                   [--issuer ID] [--force]
+                                   [--sensor sensor.prnu] [--policy FILE] [--cascade XML]
+                                   [--alg EdDSA|Ed25519|ES256] [--issuer ID] [--force]
 
         Captures DEVICE for --seconds (default 3) with raw payloads, or reads a
         capture file, hashes every frame into a chain, judges the capture path,
-        runs frame forensics (as analyze does; PRNU with --sensor), decides
-        pass|fail|retry|step_up with the decision policy, writes the
-        sharpest frame as PNG evidence, and prints a JWS (EAT claims, typ
-        eat+jwt) bound to the server's nonce and to the evidence image's SHA-256.
+        runs frame forensics (as analyze does; PRNU with --sensor), finds the
+        face on every third frame and measures its quality (blur, lighting,
+        framing; poor quality means retry with guidance codes), decides
+        pass|fail|retry|step_up with the decision policy, writes the best face
+        frame (else the sharpest frame) as PNG evidence, and prints a JWS (EAT
+        claims, typ eat+jwt) bound to the server's nonce and to the evidence
+        image's SHA-256.
         The token goes to stdout, a one-line summary to stderr. The exit status
         is 0 whatever the decision; the server reads it from the token.
 
@@ -38,6 +42,9 @@ enum AttestCommand {
           --keep FILE      also record the session's capture file (device only)
           --sensor FILE    check the PRNU against this enroll-sensor fingerprint
           --policy FILE    decision policy JSON instead of the built-in one
+          --cascade XML    face cascade (default $CAPTUREGUARD_CASCADE or
+                           /usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml;
+                           without one, quality is not assessed and a warning says so)
           --alg ALG        EdDSA (default for Ed25519 keys), Ed25519 (RFC 9864) or ES256
           --issuer ID      the iss claim (default captureguard:<key thumbprint>)
           --force          replace an existing --keep FILE
@@ -48,7 +55,7 @@ enum AttestCommand {
 
     static func run(_ arguments: [String], _ console: Console) throws(CommandFailure) -> ExitCode {
         let parsed = try ParsedArguments(
-            arguments, valued: ["nonce", "key", "audience", "seconds", "evidence", "keep", "policy", "alg", "issuer", "sensor"], switches: ["force"])
+            arguments, valued: ["nonce", "key", "audience", "seconds", "evidence", "keep", "policy", "alg", "issuer", "sensor", "cascade"], switches: ["force"])
         let sourcePath = try parsed.single("DEVICE or CAPTURE")
         let nonce = try parsed.nonce()
         // 3 s: at 30 fps, the 90 frames the frame-forensics issue must decide on.
@@ -67,10 +74,12 @@ enum AttestCommand {
 
         // 30 fps is the usual kiosk camera's rate; a file's own rate is read from its header.
         try FileCommands.requireDeviceOrCapture(sourcePath)
-        var session = try SessionAccumulator(nonce: nonce, expectedFrames: Int((seconds * 30).rounded()), sensor: sensor)
+        let faceDetector = try FaceCommands.sessionDetector(parsed.value("cascade"), console: console)
+        let fromFile = FileCommands.isRegularFile(sourcePath)
+        let faces = faceDetector.map { FaceWorker(detector: $0, pacing: fromFile ? .everyOffer : .live) }
+        var session = try SessionAccumulator(nonce: nonce, expectedFrames: Int((seconds * 30).rounded()), sensor: sensor, faces: faces)
         let fingerprint: DeviceFingerprint?
         let info: CaptureInfo
-        let fromFile = FileCommands.isRegularFile(sourcePath)
         if fromFile {
             let reader = try FileCommands.openCapture(sourcePath)
             info = reader.info
@@ -93,11 +102,12 @@ enum AttestCommand {
         let windowClosed = monotonicNanoseconds()
         let assessment = fingerprint.map { PathAssessor.assess($0) }
         let forensics = session.forensics?.report(timing: info.timing, nominalInterval: info.frameInterval, driver: fingerprint?.querycap.driver)
-        let evidence = try writeEvidence(session, to: evidencePath)
+        let faceResult = faces?.finish(policy: policy.faceQualityThresholds)
+        let evidence = try writeEvidence(faceResult?.best ?? session.best, to: evidencePath)
         let facts = SessionFacts(
             info: info, fingerprint: fingerprint, assessment: assessment, fromFile: fromFile, frames: session.frames,
             kernelDuration: session.kernelDuration, chainLink: session.chain.link, evidenceImageSHA256: evidence.imageSHA256,
-            evidenceFrameIndex: evidence.frameIndex, evidenceFramePayloadSHA256: evidence.framePayloadSHA256, forensics: forensics)
+            evidenceFrameIndex: evidence.frameIndex, evidenceFramePayloadSHA256: evidence.framePayloadSHA256, forensics: forensics, faces: faceResult?.report)
         let claims = AttestationClaims(
             facts, policy: policy, nonce: nonce, audience: parsed.value("audience"), issuer: parsed.value("issuer") ?? "captureguard:\(signer.kid)",
             now: Int64(Date().timeIntervalSince1970), jti: UUID().uuidString.lowercased())
@@ -112,7 +122,8 @@ enum AttestCommand {
         console.out(token)
         let postCapture = String(format: "%.1f", Double(monotonicNanoseconds() - windowClosed) / 1e6)
         let reasonText = claims.reasons.isEmpty ? "" : " (\(claims.reasons.joined(separator: ",")))"
-        console.writeError("attest: \(claims.decision.rawValue)\(reasonText); capture path \((assessment?.verdict ?? .unknown).rawValue); \(session.frames) frames; evidence \(evidencePath) frame \(evidence.frameIndex) sha256 \(evidence.imageSHA256.prefix(16))…; token \(token.utf8.count) bytes, kid \(signer.kid); \(postCapture) ms after capture\n")
+        let faceText = faceResult.map { "; a face in \($0.report.framesWithFace) of \($0.report.framesSampled) sampled frames" } ?? "; faces not assessed"
+        console.writeError("attest: \(claims.decision.rawValue)\(reasonText); capture path \((assessment?.verdict ?? .unknown).rawValue); \(session.frames) frames\(faceText); evidence \(evidencePath) frame \(evidence.frameIndex) sha256 \(evidence.imageSHA256.prefix(16))…; token \(token.utf8.count) bytes, kid \(signer.kid); \(postCapture) ms after capture\n")
         return .success
     }
 
@@ -159,10 +170,11 @@ enum AttestCommand {
         return (source.info, fingerprint)
     }
 
-    /// Converts the sharpest frame to RGB, writes it as PNG (atomically) and
-    /// returns its digests for the token.
-    static func writeEvidence(_ session: SessionAccumulator, to path: String) throws(CommandFailure) -> (imageSHA256: String, frameIndex: Int, framePayloadSHA256: String) {
-        guard let best = session.best else { throw CommandFailure(.invalidInput, "no frame to attest") }
+    /// Converts the evidence frame (the best face frame, else the sharpest
+    /// frame) to RGB, writes it as PNG (atomically) and returns its digests
+    /// for the token.
+    static func writeEvidence(_ best: (frame: Frame, payloadDigest: [UInt8])?, to path: String) throws(CommandFailure) -> (imageSHA256: String, frameIndex: Int, framePayloadSHA256: String) {
+        guard let best else { throw CommandFailure(.invalidInput, "no frame to attest") }
         let png: [UInt8]
         do {
             let rgb = try FrameConverter().toRGB24(best.frame)
@@ -187,11 +199,14 @@ enum AttestCommand {
 }
 
 /// Everything `attest` keeps while frames stream by: the hash chain, the
-/// sharpest frame so far, the kernel time span and the frame-forensics fold.
-/// Only one frame and three luma planes are held.
+/// sharpest frame so far, the kernel time span and the frame-forensics fold;
+/// sampled frames go to the face worker. Only a few frames and three luma
+/// planes are held.
 struct SessionAccumulator {
     private(set) var chain: FrameChain
-    private(set) var best: (frame: Frame, sharpness: Double, payloadDigest: [UInt8])?
+    private(set) var best: (frame: Frame, payloadDigest: [UInt8])?
+    private var bestSharpness = 0.0
+    private let faces: FaceWorker?
     private(set) var firstTimestamp: Int64?
     private(set) var lastTimestamp: Int64?
     private(set) var forensics: ForensicsSession?
@@ -199,8 +214,9 @@ struct SessionAccumulator {
     private let expectedFrames: Int
     private let sensor: SensorFingerprint?
 
-    init(nonce: [UInt8], expectedFrames: Int, sensor: SensorFingerprint?) throws(CommandFailure) {
+    init(nonce: [UInt8], expectedFrames: Int, sensor: SensorFingerprint?, faces: FaceWorker? = nil) throws(CommandFailure) {
         do { chain = try FrameChain(nonce: nonce) } catch { throw CommandFailure(error) }
+        self.faces = faces
         converter = try? FrameConverter()
         self.expectedFrames = max(1, expectedFrames)
         self.sensor = sensor
@@ -238,11 +254,13 @@ struct SessionAccumulator {
         }
         forensics?.add(frame, luma: luma)
         guard let luma else { return }
+        faces?.offer(frame, payloadDigest: digest, luma: luma)
         let sharpness = luma.pixels.withUnsafeBufferPointer {
             Sharpness.laplacianVariance(luma: $0, width: luma.width, height: luma.height, stride: luma.width)
         }
-        if best == nil || sharpness > (best?.sharpness ?? 0) {
-            best = (frame, sharpness, digest)
+        if best == nil || sharpness > bestSharpness {
+            best = (frame, digest)
+            bestSharpness = sharpness
         }
     }
 }

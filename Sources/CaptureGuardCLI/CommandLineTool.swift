@@ -45,7 +45,7 @@ public enum CommandLineTool {
     static let commands: [Command] = [
         DeviceCommands.devices, DeviceCommands.inspect, PathCommands.assessPath, PathCommands.enrollPath,
         RecordCommand.command, FileCommands.replay, FileCommands.importY4M, FileCommands.importMJPEG, FileCommands.exportY4M,
-        ForensicsCommands.analyze, ForensicsCommands.enrollSensor,
+        ForensicsCommands.analyze, ForensicsCommands.enrollSensor, FaceCommands.detectFaces,
         AttestCommand.command, TokenCommands.keygen, TokenCommands.verify,
     ]
 

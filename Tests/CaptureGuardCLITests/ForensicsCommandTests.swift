@@ -27,7 +27,7 @@ final class ForensicsCommandTests: XCTestCase {
         let text = runCLI(["analyze", sample])
         XCTAssertEqual(text.status, 0)
         XCTAssertTrue(text.out.contains("attack     no_temporal_noise:"), text.out)
-        XCTAssertTrue(text.out.hasSuffix("verdict: fail  (policy decision-policy/2)\n"), text.out)
+        XCTAssertTrue(text.out.hasSuffix("verdict: fail  (policy decision-policy/3)\n"), text.out)
     }
 
     /// A bright, flat, noisy scene through a fixed gain pattern: enough for

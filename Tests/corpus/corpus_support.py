@@ -32,6 +32,24 @@ def has_command(command):
     return subprocess.run([path, command, "--help"], capture_output=True).returncode == 0
 
 
+_fetched = {}
+
+
+def real_cache():
+    """The directory Tools/corpus/fetch-real fills (fetched once per process);
+    raises AssertionError, with fetch-real's last line, when it cannot."""
+    if "error" in _fetched:
+        raise AssertionError(_fetched["error"])
+    if "dir" not in _fetched:
+        result = subprocess.run([os.path.join(CORPUS, "fetch-real")], capture_output=True, text=True)
+        if result.returncode != 0:
+            _fetched["error"] = ("fetch-real could not get the real material (offline?): "
+                                 + (result.stderr.strip().splitlines() or ["no message"])[-1])
+            raise AssertionError(_fetched["error"])
+        _fetched["dir"] = result.stdout.strip().splitlines()[-1]
+    return _fetched["dir"]
+
+
 class Skip(Exception):
     """A test that could not run; counted as failed unless allowed."""
 

@@ -18,23 +18,14 @@ import shutil
 import subprocess
 import tempfile
 
-from corpus_support import CORPUS, Skip, binary, check, has_command, run_tests
+from corpus_support import Skip, binary, check, has_command, real_cache, run_tests
 
 FORBIDDEN_ON_CAMERA_MJPEG = ("reencoded_stream", "double_jpeg", "synthetic_noise")
 state = {}
 
 
 def cache():
-    if "cache_error" in state:
-        raise AssertionError(state["cache_error"])
-    if "cache" not in state:
-        result = subprocess.run([os.path.join(CORPUS, "fetch-real")], capture_output=True, text=True)
-        if result.returncode != 0:
-            state["cache_error"] = ("fetch-real could not get the real material (offline?): "
-                                    + (result.stderr.strip().splitlines() or ["no message"])[-1])
-            raise AssertionError(state["cache_error"])
-        state["cache"] = result.stdout.strip().splitlines()[-1]
-    return state["cache"]
+    return real_cache()
 
 
 def workdir():

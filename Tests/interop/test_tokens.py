@@ -90,11 +90,15 @@ decision = claims["captureguard"]["decision"]
 check("the sample (recorded from vivid) is attested as fail, with the path, file and forensics reasons and the policy version",
       decision["verdict"] == "fail" and decision["score"] == 0 and decision["reasons"][0] == "test_driver"
       and {"file_source", "no_temporal_noise"} <= set(decision["reasons"])
-      and decision["policy_version"] == "decision-policy/2" and decision["path_policy_version"] == "capture-path-policy/1", decision)
+      and decision["policy_version"] == "decision-policy/3" and decision["path_policy_version"] == "capture-path-policy/1", decision)
 check("exp is iat + 120 s and the EAT profile is set", claims["exp"] - claims["iat"] == 120 and claims["eat_profile"] == "urn:captureguard:eat-profile:1")
 forensics = claims["submods"]["frame_forensics"]
-check("submods carry the capture-path and frame-forensics findings; PAD says not_run",
-      claims["submods"]["capture_path"]["verdict"] == "virtual" and claims["submods"]["pad"]["status"] == "not_run"
+pad = claims["submods"]["pad"]
+check("the PAD submodule ran and found no face in vivid's test pattern (retry, look_at_camera)",
+      pad["status"] == "ran" and pad["verdict"] == "retry" and [f["code"] for f in pad["findings"]] == ["no_face"]
+      and claims["captureguard"]["quality"]["guidance"] == ["look_at_camera"] and "no_face" in decision["reasons"], pad)
+check("submods carry the capture-path and frame-forensics findings",
+      claims["submods"]["capture_path"]["verdict"] == "virtual"
       and forensics["status"] == "ran" and forensics["verdict"] == "fail"
       and any(f["code"] == "no_temporal_noise" and f["severity"] == "attack" for f in forensics["findings"]), forensics)
 hints = claims["captureguard"]["attack_hints"]

@@ -44,6 +44,10 @@ public struct DecisionPolicy: Hashable, Sendable, Codable {
     /// the session: `retry` by default, or `pass` to only advise. Never
     /// `fail` or `step_up`: poor quality is not evidence of an attack.
     public var faceQualityDecision: Decision?
+    /// What a passive-PAD finding (screen_attack, print_attack,
+    /// mask_like_texture) does: `step_up` by default, since the hints come
+    /// from a model trained on simulated recaptures; `fail` makes them final.
+    public var padDecision: Decision?
 
     enum CodingKeys: String, CodingKey {
         case version, scores
@@ -55,6 +59,7 @@ public struct DecisionPolicy: Hashable, Sendable, Codable {
         case findingOverrides = "finding_overrides"
         case faceQuality = "face_quality"
         case faceQualityDecision = "face_quality_decision"
+        case padDecision = "pad_decision"
     }
 
     public static let standard = DecisionPolicy(
@@ -74,11 +79,13 @@ public struct DecisionPolicy: Hashable, Sendable, Codable {
         frameForensics: ["attack": .fail, "suspicious": .stepUp, "insufficient": .retry],
         findingOverrides: [:],
         // Kiosks must not reject real people: a bad capture is retaken.
-        faceQuality: .standard, faceQualityDecision: .retry)
+        faceQuality: .standard, faceQualityDecision: .retry,
+        // Passive by default: a PAD hint asks for a stronger check.
+        padDecision: .stepUp)
 
     public init(version: String, capturePath: [String: Decision], fileSource: Decision, minimumFrames: Int, tokenLifetimeSeconds: Int,
                 scores: [String: Double], frameForensics: [String: Decision]? = nil, findingOverrides: [String: Decision]? = nil,
-                faceQuality: FaceQualityPolicy? = nil, faceQualityDecision: Decision? = nil) {
+                faceQuality: FaceQualityPolicy? = nil, faceQualityDecision: Decision? = nil, padDecision: Decision? = nil) {
         self.version = version
         self.capturePath = capturePath
         self.fileSource = fileSource
@@ -89,11 +96,13 @@ public struct DecisionPolicy: Hashable, Sendable, Codable {
         self.findingOverrides = findingOverrides
         self.faceQuality = faceQuality
         self.faceQualityDecision = faceQualityDecision
+        self.padDecision = padDecision
     }
 
     /// The face-quality thresholds and decision in force.
     public var faceQualityThresholds: FaceQualityPolicy { faceQuality ?? .standard }
     public var faceQualityOutcome: Decision { faceQualityDecision ?? .retry }
+    public var padOutcome: Decision { padDecision ?? .stepUp }
 
     /// The severity mapping in force: this policy's, or the built-in one.
     public var forensicsDecisions: [String: Decision] { frameForensics ?? Self.standard.frameForensics ?? [:] }
@@ -135,9 +144,20 @@ public struct DecisionPolicy: Hashable, Sendable, Codable {
     }
 
     /// The face decision alone: any quality finding asks for a retake (or
-    /// only advises, under a policy that says `pass`).
+    /// only advises, under a policy that says `pass`); a PAD finding takes
+    /// `pad_decision`.
     public func decide(_ faces: FaceReport) -> Decision {
-        faces.findings.isEmpty ? .pass : faceQualityOutcome
+        var candidates: [Decision] = [faces.findings.isEmpty ? .pass : faceQualityOutcome]
+        if let pad = faces.pad, !pad.findings.isEmpty { candidates.append(padOutcome) }
+        return Self.mostSevere(candidates)
+    }
+
+    /// The face finding codes behind a face decision other than pass.
+    public func reasons(_ faces: FaceReport) -> [String] {
+        var codes: [String] = []
+        if faceQualityOutcome != .pass { codes += faces.findings.map(\.code) }
+        if padOutcome != .pass { codes += faces.pad?.findings.map(\.code) ?? [] }
+        return codes
     }
 
     /// The frame-forensics decision alone: each finding by its code's

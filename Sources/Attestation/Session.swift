@@ -53,7 +53,7 @@ extension AttestationClaims {
         let decision = policy.decide(pathVerdict: pathVerdict, fromFile: facts.fromFile, frames: facts.frames, forensics: forensics, faces: faces)
         var reasons = (assessment?.findings ?? []).filter { $0.severity >= .suspicious }.map(\.code)
         reasons += forensics.map { policy.reasons($0) } ?? []
-        if let faces, policy.decide(faces) != .pass { reasons += faces.findings.map(\.code) }
+        reasons += faces.map { policy.reasons($0) } ?? []
         if facts.fromFile { reasons.append("file_source") }
         if facts.fingerprint == nil { reasons.append("no_device_fingerprint") }
         if facts.frames < policy.minimumFrames { reasons.append("too_few_frames") }
@@ -82,7 +82,9 @@ extension AttestationClaims {
                     reencoding: forensics?.attackHints["reencoding"] ?? nil,
                     syntheticNoise: forensics?.attackHints["synthetic_noise"] ?? nil,
                     sensorMismatch: forensics?.attackHints["sensor_mismatch"] ?? nil,
-                    screen: forensics?.attackHints["screen"] ?? nil),
+                    screen: Self.strongest(forensics?.attackHints["screen"] ?? nil, faces?.pad?.hints?.screen),
+                    print: faces?.pad?.hints?.print,
+                    maskLike: faces?.pad?.hints?.maskLike),
                 evidence: Evidence(imageSHA256: facts.evidenceImageSHA256, imageFrameIndex: facts.evidenceFrameIndex,
                                    imageFramePayloadSHA256: facts.evidenceFramePayloadSHA256, frameCount: facts.frames,
                                    chainSHA256: hexString(facts.chainLink))),
@@ -99,8 +101,20 @@ extension AttestationClaims {
                 pad: faces.map { report in
                     Submodule(status: report.framesSampled == 0 ? "insufficient_evidence" : "ran", verdict: policy.decide(report).rawValue,
                               policyVersion: policy.version,
-                              findings: report.findings.map { SubmoduleFinding(code: $0.code, severity: $0.severity.rawValue, evidence: $0.evidence) })
+                              findings: (report.findings + (report.pad?.findings ?? [])).map {
+                                  SubmoduleFinding(code: $0.code, severity: $0.severity.rawValue, evidence: $0.evidence)
+                              })
                 } ?? .notRun))
+    }
+
+    /// The larger of two hints, either of which may not have run.
+    static func strongest(_ a: Double?, _ b: Double?) -> Double? {
+        switch (a, b) {
+        case let (a?, b?): return max(a, b)
+        case let (a?, nil): return a
+        case let (nil, b?): return b
+        case (nil, nil): return nil
+        }
     }
 
     public var decision: Decision { captureguard.decision.verdict }

@@ -247,14 +247,14 @@ struct SessionAccumulator {
         // One luma plane per frame serves the forensics and the evidence
         // choice. A frame that will not decode cannot be evidence; it still
         // counts in the chain and breaks the forensics' frame differences.
-        let luma = ForensicsCommands.luma(of: frame, converter: converter)
+        let (luma, planar) = ForensicsCommands.decode(frame, converter: converter)
         if forensics == nil {
             forensics = ForensicsSession(format: frame.format, prnuStride: max(1, expectedFrames / ForensicsCommands.sessionPRNUFrames),
                                          prnuFrames: ForensicsCommands.sessionPRNUFrames, sensor: sensor)
         }
         forensics?.add(frame, luma: luma)
         guard let luma else { return }
-        faces?.offer(frame, payloadDigest: digest, luma: luma)
+        faces?.offer(frame, payloadDigest: digest, luma: luma, planar: planar)
         let sharpness = luma.pixels.withUnsafeBufferPointer {
             Sharpness.laplacianVariance(luma: $0, width: luma.width, height: luma.height, stride: luma.width)
         }

@@ -22,6 +22,8 @@ final class FaceWorker: @unchecked Sendable {
         var frame: Frame
         var payloadDigest: [UInt8]
         var luma: LumaPlane
+        /// The YU12 frame a compressed frame was decoded into, for its chroma.
+        var planar: Frame?
     }
 
     /// Every third frame: 10 looks a second at 30 fps, enough to follow a
@@ -50,7 +52,7 @@ final class FaceWorker: @unchecked Sendable {
 
     /// Called for every frame by the capture loop; takes every
     /// `sampleStride`-th.
-    func offer(_ frame: Frame, payloadDigest: [UInt8], luma: LumaPlane) {
+    func offer(_ frame: Frame, payloadDigest: [UInt8], luma: LumaPlane, planar: Frame? = nil) {
         defer { offered += 1 }
         guard offered % Self.sampleStride == 0 else { return }
         condition.lock()
@@ -59,7 +61,7 @@ final class FaceWorker: @unchecked Sendable {
         } else if pending != nil {
             replaced += 1
         }
-        pending = Work(frame: frame, payloadDigest: payloadDigest, luma: luma)
+        pending = Work(frame: frame, payloadDigest: payloadDigest, luma: luma, planar: planar)
         condition.broadcast()
         condition.unlock()
     }
@@ -90,7 +92,8 @@ final class FaceWorker: @unchecked Sendable {
             pending = nil
             condition.broadcast()
             condition.unlock()
-            if session.add(frameIndex: work.frame.metadata.index, luma: work.luma)?.isBest == true {
+            let chroma = ChromaPlanes(frame: work.planar ?? work.frame)
+            if session.add(frameIndex: work.frame.metadata.index, luma: work.luma, chroma: chroma)?.isBest == true {
                 best = (work.frame, work.payloadDigest)
             }
         }

@@ -3,6 +3,7 @@ import CaptureEngine
 import CaptureFile
 import CaptureModel
 import CapturePath
+import FaceAnalysis
 import FrameForensics
 import Foundation
 
@@ -14,13 +15,15 @@ enum ForensicsCommands {
         name: "analyze",
         summary: "run frame forensics (timing, repetition, noise, re-encoding, PRNU) and the path check",
         help: """
-        Usage: captureguard analyze DEVICE|CAPTURE [--seconds N] [--sensor sensor.prnu] [--policy FILE] [--json]
+        Usage: captureguard analyze DEVICE|CAPTURE [--seconds N] [--sensor sensor.prnu] [--policy FILE]
+                                    [--cascade XML] [--json]
 
         Captures DEVICE for --seconds (default 3) with raw payloads, or reads a
         capture file (its first N seconds with --seconds), and runs every
         frame-forensics analyser: timing and consistency, repetition (frozen
         frames, duplicates, loops, cuts), temporal sensor noise, re-encoding
-        traces, and, with --sensor, the PRNU match against an enrolled camera.
+        traces, and, with --sensor, the PRNU match against an enrolled camera;
+        then the face analysis attest runs (quality, guidance, PAD hints).
         Where the source has a device fingerprint, the capture path is judged
         too. Prints each finding with its code, severity and evidence, each
         analyser's score, and the decision policy's verdict. Exit 0 whenever
@@ -31,6 +34,7 @@ enum ForensicsCommands {
                           analyse only its first N seconds
           --sensor FILE   a PRNU fingerprint from enroll-sensor
           --policy FILE   decision policy JSON instead of the built-in one
+          --cascade XML   face cascade (as attest; default opencv-data's Haar frontal face)
           --json          print the captureguard.analysis/1 document
           --help          show this help
 
@@ -74,16 +78,20 @@ enum ForensicsCommands {
     static let minimumEnrollmentFrames = 10
 
     static func runAnalyze(_ arguments: [String], _ console: Console) throws(CommandFailure) -> ExitCode {
-        let parsed = try ParsedArguments(arguments, valued: ["seconds", "sensor", "policy"], switches: ["json"])
+        let parsed = try ParsedArguments(arguments, valued: ["seconds", "sensor", "policy", "cascade"], switches: ["json"])
         let sourcePath = try parsed.single("DEVICE or CAPTURE")
         let seconds = try parsed.positiveNumber("seconds", atMost: ArgumentLimits.seconds)
         let sensor = try parsed.value("sensor").map { file throws(CommandFailure) in try loadSensor(file) }
         let policy = try parsed.value("policy").map { file throws(CommandFailure) in try AttestCommand.loadPolicy(file) } ?? .standard
 
-        let input = try readSession(sourcePath, seconds: seconds, defaultDeviceSeconds: 3, prnuFrames: sessionPRNUFrames, sensor: sensor, console: console)
+        let detector = try FaceCommands.sessionDetector(parsed.value("cascade"), console: console)
+        let faces = detector.map { FaceWorker(detector: $0, pacing: FileCommands.isRegularFile(sourcePath) ? .everyOffer : .live) }
+        let input = try readSession(sourcePath, seconds: seconds, defaultDeviceSeconds: 3, prnuFrames: sessionPRNUFrames, sensor: sensor,
+                                    faces: faces, console: console)
         let report = input.session.report(timing: input.info.timing, nominalInterval: input.info.frameInterval, driver: input.fingerprint?.querycap.driver)
         let assessment = input.fingerprint.map { PathAssessor.assess($0) }
-        let document = AnalysisDocument(input: input, report: report, assessment: assessment, policy: policy)
+        let faceReport = faces?.finish(policy: policy.faceQualityThresholds).report
+        let document = AnalysisDocument(input: input, report: report, assessment: assessment, faces: faceReport, policy: policy)
         if parsed.has("json") {
             console.out(try CommandLineTool.json(document))
         } else {
@@ -142,7 +150,7 @@ enum ForensicsCommands {
     /// Reads a device's capture window, or a capture file (its first
     /// `seconds` when given), folding every frame into a ForensicsSession.
     static func readSession(_ path: String, seconds: Double?, defaultDeviceSeconds: Double, prnuFrames: Int, sensor: SensorFingerprint?,
-                            console: Console) throws(CommandFailure) -> SessionInput {
+                            faces: FaceWorker? = nil, console: Console) throws(CommandFailure) -> SessionInput {
         try FileCommands.requireDeviceOrCapture(path)
         let converter = try? FrameConverter()
         if FileCommands.isRegularFile(path) {
@@ -162,7 +170,9 @@ enum ForensicsCommands {
                         firstTimestamp = first
                         if let elapsed = nanosecondsBetween(first, stamp), Double(elapsed) >= seconds * 1e9 { break }
                     }
-                    session.add(frame, luma: luma(of: frame, converter: converter))
+                    let decoded = decode(frame, converter: converter)
+                    session.add(frame, luma: decoded.luma)
+                    if let luma = decoded.luma { faces?.offer(frame, payloadDigest: [], luma: luma, planar: decoded.planar) }
                     count += 1
                 }
             } catch {
@@ -177,7 +187,9 @@ enum ForensicsCommands {
         let stride = max(1, Int((window * 30).rounded()) / max(prnuFrames, 1))
         let (info, fingerprint) = try AttestCommand.captureLive(path, seconds: window, keep: nil, replace: false, console: console) { frame in
             if session == nil { session = ForensicsSession(format: frame.format, prnuStride: stride, prnuFrames: prnuFrames, sensor: sensor) }
-            session?.add(frame, luma: luma(of: frame, converter: converter))
+            let decoded = decode(frame, converter: converter)
+            session?.add(frame, luma: decoded.luma)
+            if let luma = decoded.luma { faces?.offer(frame, payloadDigest: [], luma: luma, planar: decoded.planar) }
         }
         return SessionInput(info: info, fingerprint: fingerprint, fromFile: false,
                             session: session ?? ForensicsSession(info: info, prnuStride: stride, prnuFrames: prnuFrames, sensor: sensor), exitCode: .success)
@@ -186,9 +198,15 @@ enum ForensicsCommands {
     /// The luma the analysers read: in place for YUV and GREY, decoded by
     /// libv4lconvert for MJPEG and RGB. Nil when the frame will not decode.
     static func luma(of frame: Frame, converter: FrameConverter?) -> LumaPlane? {
-        if let plane = LumaPlane(frame: frame) { return plane }
-        guard frame.format.lumaLayout == nil, let converter, let planar = try? converter.toYU12(frame) else { return nil }
-        return LumaPlane(frame: planar)
+        decode(frame, converter: converter).luma
+    }
+
+    /// The luma plane, and for MJPEG and RGB the planar YU12 frame it was
+    /// decoded into (whose chroma the face analysis reads).
+    static func decode(_ frame: Frame, converter: FrameConverter?) -> (luma: LumaPlane?, planar: Frame?) {
+        if let plane = LumaPlane(frame: frame) { return (plane, nil) }
+        guard frame.format.lumaLayout == nil, let converter, let planar = try? converter.toYU12(frame) else { return (nil, nil) }
+        return (LumaPlane(frame: planar), planar)
     }
 
     static func printAnalysis(_ document: AnalysisDocument, _ report: ForensicsReport, _ console: Console) {
@@ -205,6 +223,19 @@ enum ForensicsCommands {
             for finding in analyser.findings where finding.code != "insufficient_evidence" {
                 let evidence = finding.evidence.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
                 console.out("  \(finding.severity.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(finding.code): \(finding.message)" + (evidence.isEmpty ? "" : "  [\(evidence)]"))
+            }
+        }
+        if let faces = document.faces {
+            let quality = faces.quality
+            console.out("faces:   \(faces.verdict.rawValue); a face in \(quality.framesWithFace ?? 0) of \(quality.framesSampled ?? 0) sampled frames" +
+                        (quality.guidance.isEmpty ? "" : "; guidance \(quality.guidance.joined(separator: ", "))"))
+            if let pad = faces.pad {
+                let hints = pad.hints.map { String(format: "screen %.2f, print %.2f, mask-like %.2f", $0.screen, $0.print, $0.maskLike) }
+                    ?? "no usable model (\(pad.model))"
+                console.out("pad:     \(hints) over \(pad.features.frames) face frames")
+            }
+            for finding in faces.findings {
+                console.out("  \(finding.severity.padding(toLength: 10, withPad: " ", startingAt: 0)) \(finding.code): \(finding.message)")
             }
         }
         console.out("forensics: \(document.forensics.verdict.rawValue)" + (document.forensics.reasons.isEmpty ? "" : " (\(document.forensics.reasons.joined(separator: ", ")))"))
@@ -270,9 +301,23 @@ struct AnalysisDocument: Encodable {
         var findings: [FindingEntry]
     }
 
+    /// The face analysis: the quality claim attest would sign, and PAD.
+    struct Faces: Encodable {
+        struct PAD: Encodable {
+            var model: String
+            var hints: PADHints?
+            var features: PADFeatures
+        }
+        var verdict: Decision
+        var quality: AttestationClaims.Quality
+        var findings: [FindingEntry]
+        var pad: PAD?
+    }
+
     var schema = "captureguard.analysis/1"
     var source: Source
     var forensics: Forensics
+    var faces: Faces?
     var capturePath: CapturePathSummary?
     var verdict: Decision
     var policyVersion: String
@@ -280,13 +325,13 @@ struct AnalysisDocument: Encodable {
     var attackHints: [String: Double?]
 
     enum CodingKeys: String, CodingKey {
-        case schema, source, forensics, verdict, findings
+        case schema, source, forensics, faces, verdict, findings
         case capturePath = "capture_path"
         case policyVersion = "policy_version"
         case attackHints = "attack_hints"
     }
 
-    init(input: ForensicsCommands.SessionInput, report: ForensicsReport, assessment: PathAssessment?, policy: DecisionPolicy) {
+    init(input: ForensicsCommands.SessionInput, report: ForensicsReport, assessment: PathAssessment?, faces faceReport: FaceReport?, policy: DecisionPolicy) {
         let info = input.info
         source = Source(path: info.sourcePath, kind: input.fromFile ? "file" : "device", format: info.format.pixelFormat.fourcc,
                         width: info.format.width, height: info.format.height, frames: report.frames, durationSeconds: report.durationSeconds,
@@ -310,11 +355,25 @@ struct AnalysisDocument: Encodable {
                                              findings: entries)
             all = entries + all
         }
-        verdict = policy.decide(pathVerdict: assessment?.verdict ?? .unknown, fromFile: input.fromFile, frames: report.frames, forensics: report)
+        if let faceReport {
+            let entries = (faceReport.findings + (faceReport.pad?.findings ?? [])).map {
+                FindingEntry(code: $0.code, severity: $0.severity.rawValue, analyser: "face", message: $0.message, evidence: $0.evidence)
+            }
+            faces = Faces(verdict: policy.decide(faceReport), quality: AttestationClaims.Quality(faceReport), findings: entries,
+                          pad: faceReport.pad.map { Faces.PAD(model: $0.modelVersion, hints: $0.hints, features: $0.features) })
+            all += entries
+        }
+        verdict = policy.decide(pathVerdict: assessment?.verdict ?? .unknown, fromFile: input.fromFile, frames: report.frames, forensics: report,
+                                faces: faceReport)
         policyVersion = policy.version
         findings = all
         var hints = report.attackHints
         hints["virtual_camera"] = assessment.map { $0.verdict == .virtual ? 1 : 0 }
+        if let padHints = faceReport?.pad?.hints {
+            hints["screen"] = max(hints["screen"].flatMap { $0 } ?? 0, padHints.screen)
+            hints["print"] = padHints.print
+            hints["mask_like"] = padHints.maskLike
+        }
         attackHints = hints
     }
 }

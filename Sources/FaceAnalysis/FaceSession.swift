@@ -107,6 +107,20 @@ public struct FaceObservation: Hashable, Sendable {
     public var quality: FaceQuality?
 }
 
+/// A session's passive PAD result: the features, the model's hints, and
+/// the findings for hints past the decision threshold.
+public struct PADResult: Hashable, Sendable {
+    public var features: PADFeatures
+    /// Nil when the build's model cannot score these features.
+    public var hints: PADHints?
+    public var modelVersion: String
+    public var findings: [Finding]
+
+    /// A hint at or above this is reported: the logistic models' decision
+    /// boundary (equal odds of attack and live on the training data).
+    public static let findingThreshold = 0.5
+}
+
 /// A session's face account: how often a face was there, the best face
 /// frame, its quality, and the guidance findings.
 public struct FaceReport: Hashable, Sendable {
@@ -117,6 +131,9 @@ public struct FaceReport: Hashable, Sendable {
     public var best: FaceObservation?
     /// Quality findings (all severity info: they ask for a retake).
     public var findings: [Finding]
+    /// Passive PAD over the sampled face frames that had colour; nil when
+    /// none had (a gray or undecodable stream).
+    public var pad: PADResult?
 
     public var guidance: [String] {
         findings.compactMap { FaceQualityPolicy.guidance[$0.code] }.reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
@@ -149,6 +166,8 @@ public struct FaceSession: Sendable {
     public private(set) var best: FaceObservation?
     private var lastFace: FaceBox?
     private var seen = 0
+    /// PAD measures of every sampled frame with a face and colour.
+    public private(set) var padMeasures: [PADFrameMeasures] = []
 
     /// - Parameters:
     ///   - sampleStride: scan every n-th frame (3 at 30 fps is 10 scans a second).
@@ -161,7 +180,7 @@ public struct FaceSession: Sendable {
 
     /// Looks at one frame. Returns the observation when the frame was
     /// sampled, and whether it is now the session's best face frame.
-    public mutating func add(frameIndex: Int, luma: LumaPlane) -> (observation: FaceObservation, isBest: Bool)? {
+    public mutating func add(frameIndex: Int, luma: LumaPlane, chroma: ChromaPlanes? = nil) -> (observation: FaceObservation, isBest: Bool)? {
         defer { seen += 1 }
         guard seen % sampleStride == 0 else { return nil }
         let fullScan = lastFace == nil || framesSampled % fullScanEvery == 0
@@ -178,6 +197,10 @@ public struct FaceSession: Sendable {
         if fullScan { maxFaces = max(maxFaces, faces.count) }
         let observation = FaceObservation(frameIndex: frameIndex, faces: faces, fullScan: fullScan,
                                           quality: faces.first.flatMap { FaceQuality.measure(luma, face: $0) })
+        if let face = faces.first, let chroma, let quality = observation.quality,
+           let measures = PADMeasurement.measure(luma: luma, chroma: chroma, face: face, sharpness: quality.sharpness) {
+            padMeasures.append(measures)
+        }
         let isBest = Self.better(observation, than: best)
         if isBest { best = observation }
         return (observation, isBest)
@@ -211,8 +234,9 @@ public struct FaceSession: Sendable {
         }
     }
 
-    /// The session's account under `policy`'s thresholds.
-    public func report(policy: FaceQualityPolicy) -> FaceReport {
+    /// The session's account under `policy`'s thresholds, with PAD hints
+    /// from `model`.
+    public func report(policy: FaceQualityPolicy, model: PADModel = .trained) -> FaceReport {
         var findings: [Finding] = []
         func add(_ code: String, _ message: String, _ evidence: [String: String] = [:]) {
             findings.append(Finding(code: code, severity: .info, message: message, evidence: evidence))
@@ -252,7 +276,24 @@ public struct FaceSession: Sendable {
                 add("uneven_lighting", "one side of the face is much brighter", ["lighting_uniformity": number(quality.lightingUniformity)])
             }
         }
-        return FaceReport(framesSampled: framesSampled, framesWithFace: framesWithFace, maxFaces: maxFaces, best: best, findings: findings)
+        return FaceReport(framesSampled: framesSampled, framesWithFace: framesWithFace, maxFaces: maxFaces, best: best, findings: findings,
+                          pad: PADFeatures(padMeasures).map { Self.pad($0, model: model) })
+    }
+
+    static func pad(_ features: PADFeatures, model: PADModel) -> PADResult {
+        let hints = model.hints(features)
+        var findings: [Finding] = []
+        if let hints {
+            let evidence = ["frames": "\(features.frames)", "model": model.version]
+            for (code, score, what) in [("screen_attack", hints.screen, "a face shown on a screen"),
+                                        ("print_attack", hints.print, "a printed photo of a face"),
+                                        ("mask_like_texture", hints.maskLike, "a face surface unlike live skin")]
+            where score >= PADResult.findingThreshold {
+                findings.append(Finding(code: code, severity: .suspicious, message: "the face looks like \(what) (score \(String(format: "%.2f", score)))",
+                                        evidence: evidence.merging(["score": String(format: "%.3f", score)]) { $1 }))
+            }
+        }
+        return PADResult(features: features, hints: hints, modelVersion: model.version, findings: findings)
     }
 }
 

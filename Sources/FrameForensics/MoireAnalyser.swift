@@ -20,7 +20,7 @@ public enum MoireAnalyser {
     /// 9×9 neighbourhood (centre 3×3 left out) by this much: e^5 ≈ 150×.
     /// Sensor-model captures of faces peak at ≤ 2.8 and the screen
     /// recaptures at 7–7.6 in the corpus preview (Tools/corpus, 640×360).
-    static let peakLogExcess = 5.0
+    public static let peakLogExcess = 5.0
     /// Peaks come in conjugate pairs; two pairs are a pattern.
     static let minimumPeaks = 4
     /// Only mid and high frequencies (share of Nyquist): low frequencies
@@ -62,23 +62,40 @@ public enum MoireAnalyser {
 
     public static func analyse(_ accumulator: Accumulator?) -> AnalyserReport {
         guard let accumulator, accumulator.frames > 0 else { return .insufficient(name, "no frame large enough for a 64×64 spectrum") }
-        let side = accumulator.side
-        let count = Double(side * side)
         let frames = Double(accumulator.frames)
-        let mean = accumulator.sum.reduce(0, +) / count / frames
-        let spread = accumulator.sum.reduce(0) { $0 + ($1 / frames - mean) * ($1 / frames - mean) } / count
-        // A flat picture (black, saturated, a lens cap) has no spectrum to
-        // read: under 1 level² of variance is below any scene's texture.
-        guard spread >= 1 else { return .insufficient(name, "the picture is flat") }
+        // A flat picture (black, saturated, a lens cap) has no spectrum to read.
+        guard let spectrum = spectralPeaks(accumulator.sum.map { $0 / frames }, side: accumulator.side) else {
+            return .insufficient(name, "the picture is flat")
+        }
+        let metrics = ["spectral_peaks": Double(spectrum.peaks), "strongest_peak_log_excess": spectrum.strongest, "frames_averaged": frames]
+        var findings: [Finding] = []
+        if spectrum.peaks >= minimumPeaks {
+            findings.append(Finding(code: "screen_moire", severity: .suspicious,
+                                    message: "\(spectrum.peaks) sharp periodic peaks in the picture's spectrum: the moiré of a display filmed by a camera (or a strongly patterned object)",
+                                    evidence: ["spectral_peaks": String(spectrum.peaks), "strongest_log_excess": evidenceNumber(spectrum.strongest, digits: 2)]))
+        }
+        return .ran(name, findings: findings, metrics: metrics)
+    }
+
+    /// The periodic peaks of a square `side × side` patch (side a power of
+    /// two): how many mid- and high-frequency bins stand `peakLogExcess`
+    /// above their neighbourhood, and the strongest excess. Nil for a flat
+    /// patch: under 1 level² of variance is below any scene's texture.
+    public static func spectralPeaks(_ samples: [Double], side: Int) -> (peaks: Int, strongest: Double)? {
+        guard side >= 8, samples.count == side * side else { return nil }
+        let count = Double(side * side)
+        let mean = samples.reduce(0, +) / count
+        let spread = samples.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / count
+        guard spread >= 1 else { return nil }
         // A Hann window keeps the crop's edges from smearing into every bin.
         let window = (0..<side).map { 0.5 - 0.5 * cos(2 * Double.pi * Double($0) / Double(side - 1)) }
         var real = [Double](repeating: 0, count: side * side)
         for row in 0..<side {
             for column in 0..<side {
-                real[row * side + column] = (accumulator.sum[row * side + column] / frames - mean) * window[row] * window[column]
+                real[row * side + column] = (samples[row * side + column] - mean) * window[row] * window[column]
             }
         }
-        guard let power = FFT.powerSpectrum(real, width: side, height: side) else { return .insufficient(name, "no spectrum") }
+        guard let power = FFT.powerSpectrum(real, width: side, height: side) else { return nil }
         let logPower = power.map { log($0 + 1e-9) }
         let excess = neighbourhoodExcess(logPower, side: side)
         var peaks = 0
@@ -94,14 +111,7 @@ public enum MoireAnalyser {
                 if value >= peakLogExcess { peaks += 1 }
             }
         }
-        let metrics = ["spectral_peaks": Double(peaks), "strongest_peak_log_excess": strongest, "frames_averaged": Double(accumulator.frames)]
-        var findings: [Finding] = []
-        if peaks >= minimumPeaks {
-            findings.append(Finding(code: "screen_moire", severity: .suspicious,
-                                    message: "\(peaks) sharp periodic peaks in the picture's spectrum: the moiré of a display filmed by a camera (or a strongly patterned object)",
-                                    evidence: ["spectral_peaks": String(peaks), "strongest_log_excess": evidenceNumber(strongest, digits: 2)]))
-        }
-        return .ran(name, findings: findings, metrics: metrics)
+        return (peaks, strongest)
     }
 
     /// Each bin's log power minus the mean of its 9×9 neighbourhood without

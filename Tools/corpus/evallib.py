@@ -97,6 +97,14 @@ def analyse(binary, path, seconds, prnu):
                        for f in report.get("findings") or []]
     row["analysers"] = {name: a.get("status") for name, a in (forensics.get("analysers") or {}).items()
                         if isinstance(a, dict)}
+    faces = report.get("faces") or {}
+    hints = (faces.get("pad") or {}).get("hints") or {}
+    row["face_verdict"] = faces.get("verdict")
+    row["pad_score"] = hints.get("score")
+    row["pad_hints"] = {k: hints.get(k) for k in ("screen", "print", "mask_like")} if hints else None
+    row["pad_model"] = (faces.get("pad") or {}).get("model")
+    row["pad_codes"] = [f.get("code") for f in faces.get("findings") or []
+                        if f.get("code") in ("screen_attack", "print_attack", "mask_like_texture")]
     return row
 
 
@@ -112,7 +120,8 @@ def run(binary, corpus, entries, seconds_list, prnu, jobs=2, progress=None):
             entry, seconds = futures[future]
             row = future.result()
             row.update({"path": entry["path"], "species": entry["species"], "genuine": bool(entry["genuine"]),
-                        "attack_starts_s": entry.get("attack_starts_s")})
+                        "attack_starts_s": entry.get("attack_starts_s"), "split": entry.get("split"),
+                        "photo": entry.get("photo")})
             rows.append(row)
             if progress:
                 progress(done, len(work), row)
@@ -221,6 +230,57 @@ def summarise(rows):
         return None
     return {"species": species_rows, "windows": windows, "target": TARGET,
             "decide_seconds": smallest("meets"), "decide_seconds_no_retry": smallest("meets_with_retry")}
+
+
+PAD_SPECIES = ("genuine_face", "print_attack", "screen_attack")
+PAD_TARGET = 0.05  # issue 7: APCER <= 5 % at BPCER <= 5 % for print and screen, held out
+
+
+def summarise_pad(rows):
+    """Face-PAD error rates per (species, split, seconds): an attack species
+    is missed when the agent's PAD score is under the finding threshold
+    (0.5) or absent (APCER); genuine_face is rejected when it is at or above
+    it (BPCER). Quality retries are counted apart; PAD decides alone here."""
+    table = {}
+    for row in rows:
+        if row["species"] not in PAD_SPECIES:
+            continue
+        key = (row["species"], row.get("split") or "-", row["seconds"])
+        s = table.setdefault(key, {"species": key[0], "split": key[1], "seconds": key[2], "n": 0, "errors_n": 0,
+                                   "no_score": 0, "error": 0, "scores": [], "model": row.get("pad_model")})
+        if "error" in row:
+            s["error"] += 1
+            continue
+        s["n"] += 1
+        score = row.get("pad_score")
+        if score is None:
+            s["no_score"] += 1
+        else:
+            s["scores"].append(score)
+        attack = row["species"] != "genuine_face"
+        s["errors_n"] += int((score is None or score < 0.5) if attack else (score is not None and score >= 0.5))
+    out = []
+    for s in table.values():
+        n = s["n"]
+        s["measure"] = "BPCER" if s["species"] == "genuine_face" else "APCER"
+        s["rate"] = s["errors_n"] / n if n else None
+        s["upper95"] = binomial_upper(s["errors_n"], n)
+        s["median_score"] = sorted(s["scores"])[len(s["scores"]) // 2] if s["scores"] else None
+        s["meets"] = n > 0 and s["rate"] <= PAD_TARGET
+        del s["scores"]
+        out.append(s)
+    out.sort(key=lambda s: (s["split"] != "test", s["seconds"], s["species"] != "genuine_face", s["species"]))
+    return out
+
+
+def markdown_pad_table(pad_rows):
+    lines = ["| split | window | species | measure | n | errors | rate | 95% upper | median PAD score | no score |",
+             "| --- | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for s in pad_rows:
+        median = "–" if s["median_score"] is None else f"{s['median_score']:.3f}"
+        lines.append(f"| {s['split']} | {s['seconds']:g} s | {s['species']} | {s['measure']} | {s['n']} | {s['errors_n']} "
+                     f"| {pct(s['rate'])} | {pct(s['upper95'])} | {median} | {s['no_score']} |")
+    return "\n".join(lines)
 
 
 # --- rendering ------------------------------------------------------------------

@@ -93,6 +93,60 @@ def prnu_estimate(frames):
     return k
 
 
+def face_spectrum(frames, box, margin=0.15):
+    """Mean power spectrum of luma in a face box [x0, y0, x1, y1] (shrunk by
+    `margin` per side so sway keeps it on the face), over frames: each crop
+    high-passed (minus its 3-pass 3x3 box smoothing), Hann-windowed, |FFT|^2.
+    Returns (power, fx, fy) with the zero frequency centred; fx, fy in
+    cycles per pixel."""
+    x0, y0, x1, y1 = box
+    dx, dy = int((x1 - x0) * margin), int((y1 - y0) * margin)
+    x0, y0, x1, y1 = max(0, x0 + dx), max(0, y0 + dy), min(frames.shape[2], x1 - dx), min(frames.shape[1], y1 - dy)
+    crops = frames[:, y0:y1, x0:x1].astype(np.float32)
+    h, w = crops.shape[1:]
+    window = np.outer(np.hanning(h), np.hanning(w)).astype(np.float32)
+    power = np.zeros((h, w), dtype=np.float64)
+    for crop in crops:
+        detail = (crop - smooth(crop)) * window
+        power += np.abs(np.fft.fft2(detail)) ** 2
+    power = np.fft.fftshift(power / len(crops))
+    fy = np.fft.fftshift(np.fft.fftfreq(h))[:, None] * np.ones((1, w))
+    fx = np.fft.fftshift(np.fft.fftfreq(w))[None, :] * np.ones((h, 1))
+    return power, fx, fy
+
+
+def ring_ratio(power, fx, fy, width=0.03):
+    """Each bin's power over the median power of its ring (|f| +- width):
+    how far a bin stands above the isotropic spectrum at that frequency."""
+    radius = np.hypot(fx, fy)
+    edges = np.arange(0.0, 0.75, width)
+    index = np.digitize(radius, edges)
+    medians = np.zeros(len(edges) + 2)
+    for i in np.unique(index):
+        medians[i] = np.median(power[index == i])
+    return power / np.maximum(medians[index], 1e-12)
+
+
+def peak_db(power, fx, fy, f, tolerance=0.02):
+    """The strongest ring ratio (dB) within `tolerance` cycles/pixel of the
+    frequency f = (fx, fy) or of its mirror -f (a real image's spectrum is
+    symmetric)."""
+    ratio = ring_ratio(power, fx, fy)
+    near = (np.hypot(fx - f[0], fy - f[1]) <= tolerance) | (np.hypot(fx + f[0], fy + f[1]) <= tolerance)
+    if not near.any():
+        return None
+    return float(10 * np.log10(ratio[near].max()))
+
+
+def peakiness_db(power, fx, fy, low=0.08):
+    """The strongest ring ratio (dB) at |f| >= low, and where: a blind
+    measure of periodic structure (no expected frequency needed)."""
+    ratio = ring_ratio(power, fx, fy)
+    ratio[np.hypot(fx, fy) < low] = 0
+    i = np.unravel_index(np.argmax(ratio), ratio.shape)
+    return float(10 * np.log10(ratio[i])), (float(fx[i]), float(fy[i]))
+
+
 def ncc(a, b):
     a = a - a.mean()
     b = b - b.mean()

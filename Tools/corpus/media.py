@@ -49,6 +49,20 @@ def decode_rgb(path, width, height):
     return np.frombuffer(raw, dtype=np.uint8).reshape(height, width, 3)
 
 
+def decode_rgb_region(path, x, y, w, h, width, height):
+    """Decodes the region [x, x+w) x [y, y+h) (integer photo pixels, inside
+    the photo) of an image, scaled (Lanczos) to width x height -> uint8
+    (height, width, 3) sRGB code values."""
+    need("ffmpeg")
+    raw = subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-i", path, "-frames:v", "1",
+                          "-vf", f"crop={w}:{h}:{x}:{y},scale={width}:{height}:flags=lanczos",
+                          "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+                         check=True, capture_output=True).stdout
+    if len(raw) != width * height * 3:
+        raise RuntimeError(f"ffmpeg decoded {len(raw)} bytes from {path}, expected {width * height * 3}")
+    return np.frombuffer(raw, dtype=np.uint8).reshape(height, width, 3)
+
+
 def jpeg_encode(rgb_hwc, quality=90):
     """One frame as a webcam sends it in MJPEG: baseline JPEG, YCbCr 4:2:2 with
     2x1 luma / 1x1 chroma sampling (the layout UVC cameras use, which

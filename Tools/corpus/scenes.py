@@ -218,6 +218,16 @@ def _stripe_fraction(u, period, start, width):
     return (cumulative((u + 0.5) / period) - cumulative((u - 0.5) / period)) * period
 
 
+# Camera raw response to an LCD's R, G, B primaries (columns) relative to the
+# room-light white (rows: camera R, G, B), with CFA crosstalk; a 6500 K
+# display white gives relatively more blue (0.75 vs 0.5) than the ~4000 K
+# room light the camera is white-balanced for. Used by ScreenScene and by
+# pad.DisplayScene.
+DISPLAY_RESPONSE = np.array([[0.55, 0.06, 0.01],
+                             [0.10, 0.85, 0.10],
+                             [0.01, 0.08, 0.70]], dtype=np.float32)
+
+
 class ScreenScene:
     """An attacker's LCD showing a face video, filling the camera's view.
 
@@ -256,13 +266,8 @@ class ScreenScene:
             masks.append((_stripe_fraction(u, pitch, start, aperture) / aperture * rows).astype(np.float32))
         self.masks = np.stack(masks)                          # mean ~1 each
         # Camera raw response to the display's primaries relative to the
-        # room-light white (the sensor multiplies by ROOM_RESPONSE): rows are
-        # camera R, G, B; columns the display's R, G, B primaries, with CFA
-        # crosstalk. A 6500 K white gives relatively more blue (0.75 vs 0.5).
-        display_response = np.array([[0.55, 0.06, 0.01],
-                                     [0.10, 0.85, 0.10],
-                                     [0.01, 0.08, 0.70]], dtype=np.float32)
-        self.mix = (display_response / ROOM_RESPONSE[:, None]).astype(np.float32)
+        # room-light white (the sensor multiplies by ROOM_RESPONSE).
+        self.mix = (DISPLAY_RESPONSE / ROOM_RESPONSE[:, None]).astype(np.float32)
         self.gain = np.float32(rng.uniform(0.8, 1.0))         # screen brightness vs white wall
         self.black = np.float32(0.001)                          # 1000:1 contrast
         reflection = wall(rng, w, h, features=False)

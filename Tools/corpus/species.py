@@ -5,7 +5,11 @@ payloads (YUYV or JPEG bytes) and manifest details.
 
 Genuine means "sensor A, live": the enrolled camera looking at a live,
 moving scene. Every attack except `metronome` keeps kernel-like timing, so
-it exercises the pixel analysers rather than the timing one."""
+it exercises the pixel analysers rather than the timing one.
+
+PAD_SPECIES (issue 7) are face presentation attacks and their bona fide
+counterpart (pad.py): all live sensor-A captures, so genuine to frame
+forensics; print_attack and screen_attack are simulated recaptures."""
 import copy
 import json
 import os
@@ -14,6 +18,7 @@ import zlib
 import numpy as np
 
 import media
+import pad
 import scenes
 import timing
 from sensor import Sensor, rgb_to_ycbcr422, pack_yuyv, yuyv_from_rgb, rgb8
@@ -37,20 +42,34 @@ DESCRIPTIONS = {
     "screen_recapture": "sensor A filming an LCD (RGB stripes, pitch 0.6-0.9 or 1.15-1.6 px, tilted) showing the face",
     "spliced": "two live sensor-A sessions (other pose, light, room) joined mid-capture, metadata continuous",
     "other_sensor": "a live capture from sensor B (same model, other PRNU/DSNU): only PRNU can tell",
+    "genuine_face": "face PAD bona fide: sensor A live, the person (photo cut-out) at 25/40/60 % face height, "
+                    "moving against the room",
+    "print_attack": "face PAD attack, simulated: the photo printed on A4/A3 (CMYK halftone 85-150 lpi, paper, "
+                    "gamut), held up and moving rigidly; sensor A live, genuine to frame forensics",
+    "screen_attack": "face PAD attack, simulated: the photo on a phone/tablet/laptop/monitor LCD (RGB stripes, gamma, "
+                     "glare, bezel), held up; sensor A live, genuine to frame forensics",
 }
 SPECIES = ["genuine", "genuine_mjpeg", "static_image", "static_noise", "looped_clip",
            "h264_replay", "vp9_replay", "metronome", "screen_recapture", "spliced", "other_sensor"]
+# Face presentation-attack species (issue 7): live sensor-A captures, so
+# genuine to the frame-forensics analysers; only face PAD can tell the
+# print and screen attacks from genuine_face. Not in SPECIES (the frame
+# forensics corpus and its report); ask for them with --species (or "pad").
+PAD_SPECIES = ["genuine_face", "print_attack", "screen_attack"]
 
 
 class Spec:
     """What one capture is: species, index, size, rate, length and seed."""
 
-    def __init__(self, species, index, width, height, fps, seconds, seed, sensor="A", photos=None):
+    def __init__(self, species, index, width, height, fps, seconds, seed, sensor="A", photos=None,
+                 mjpeg=False, params=None):
         self.species, self.index = species, index
         self.width, self.height, self.fps, self.seconds = width, height, fps, seconds
         self.seed = seed
         self.sensor = sensor
-        self.photos = photos or []
+        self.photos = photos or []      # paths or arrays; photos.Photo objects for PAD_SPECIES
+        self.mjpeg = mjpeg              # PAD species: MJPEG instead of YUYV
+        self.params = params or {}      # PAD species: fixed choices (tests)
         self.frames = int(round(seconds * fps))
 
     def seed_sequence(self):
@@ -259,6 +278,38 @@ def spliced(spec):
                              "attack_starts_s": round(times[cut] - times[0], 4)}
 
 
+def pad_capture(spec):
+    """genuine_face, print_attack and screen_attack: sensor A, live, uvcvideo
+    timing, fresh noise; the photo and distance come from pad.pairing (the
+    same for the three species at the same index), the rest from the
+    capture's own seed."""
+    rng = spec.rng()
+    gain = gain_for(rng)
+    sensor = sensor_for("A", spec.width, spec.height, gain)
+    if not spec.photos or not all(hasattr(p, "face_box") for p in spec.photos):
+        raise RuntimeError(f"{spec.species} needs face photos with face boxes (photos.Photo)")
+    photo_i, distance_i = pad.pairing(spec.seed, spec.index, len(spec.photos))
+    photo_i = spec.params.get("photo_index", photo_i)
+    distance_i = spec.params.get("distance_index", distance_i)
+    photo = spec.photos[photo_i]
+    label, fraction = pad.DISTANCES[distance_i]
+    if spec.species == "genuine_face":
+        scene = pad.LiveFaceScene(spec.width, spec.height, rng, photo, fraction, label, spec.params)
+    elif spec.species == "print_attack":
+        scene = pad.PrintScene(spec.width, spec.height, rng, photo, fraction, label, spec.params)
+    else:
+        scene = pad.DisplayScene(spec.width, spec.height, rng, photo, fraction, label, spec.params)
+    metas, times = timing.kernel_timing(spec.frames, spec.fps, rng)
+    info = {"analog_gain": round(gain, 3), "photo": photo.name, "pad": scene.describe(),
+            "attack_starts_s": None if spec.species == "genuine_face" else 0.0}
+    frames = live(sensor, scene, times, rng)
+    if spec.mjpeg:
+        quality = int(rng.integers(85, 96))
+        info["jpeg_quality"] = quality
+        return "MJPG", metas, as_jpeg(frames, quality), info
+    return "YUYV", metas, as_yuyv(frames), info
+
+
 def other_sensor(spec):
     spec.sensor = "B"
     return genuine(spec)
@@ -285,6 +336,8 @@ def build(spec):
         return ("YUYV",) + codec_replay(spec, "h264")
     if s == "vp9_replay":
         return ("YUYV",) + codec_replay(spec, "vp9")
+    if s in PAD_SPECIES:
+        return pad_capture(spec)
     table = {"static_image": static_image, "static_noise": static_noise, "looped_clip": looped_clip,
              "metronome": metronome, "screen_recapture": screen_recapture, "spliced": spliced,
              "other_sensor": other_sensor, "enroll": enroll}

@@ -1,0 +1,214 @@
+import FrameForensics
+import Glibc
+
+/// What passive PAD measures on one face frame: the cues that separate a
+/// live face from a printout or a screen held up to the camera
+/// (../shared/research/anchors.md §4).
+/// - Periodicity: a halftone screen or a display's pixel grid aliases into
+///   sharp spectral peaks, in the face and in the background around it
+///   (moiré; Patel et al., ICB 2015).
+/// - Colour: print narrows the gamut and lowers saturation; a display has
+///   its own white point and gamma (image distortion analysis; Wen et al.,
+///   TIFS 2015).
+/// - Tone: paper and a backlit panel lift the blacks and compress the range.
+/// - Specular response: skin has small bright highlights; paper and glass
+///   reflect flat or as one glare patch.
+/// - Texture: colour-texture LBP histograms over YCbCr and HSV
+///   (Boulkenafet et al., TIFS 2016), compared with live skin.
+public struct PADFrameMeasures: Hashable, Sendable {
+    /// Strongest spectral peak of the face crop (log excess over its
+    /// neighbourhood, as MoireAnalyser measures it) and how many bins pass
+    /// the moiré threshold.
+    public var faceStrongestPeak: Double
+    public var facePeaks: Int
+    /// The same beside the face; nil when the frame has no room for it.
+    public var backgroundStrongestPeak: Double?
+    public var backgroundPeaks: Int?
+    /// Mean and spread of chroma saturation, √((Cb−128)² + (Cr−128)²).
+    public var saturationMean: Double
+    public var saturationSpread: Double
+    /// Mean Cb and Cr minus 128 (a display's bluish white shows in Cb).
+    public var cbMean: Double
+    public var crMean: Double
+    /// Occupied share of a 32×32 (Cb, Cr) histogram: colour diversity.
+    public var chromaDiversity: Double
+    /// (p99 − p50) / (p50 − p5) of face luma: how far highlights stand out.
+    public var highlightTail: Double
+    /// The 1st and 99th percentiles of face luma: paper and a backlit panel
+    /// cannot reach a live scene's blacks (the corpus's prints lift them by
+    /// about 32 codes, its screens by 17), and print compresses the tone range.
+    public var darkLevel: Double
+    public var brightLevel: Double
+    /// FaceQuality.sharpness of the face: fine texture a print loses.
+    public var sharpness: Double
+    /// Uniform LBP(8,1) histograms (59 bins each) of Y, Cb, Cr, H, S and V
+    /// over the face resampled to 64×64, each normalised to sum 1.
+    public var colourLBP: [Double]
+}
+
+public enum PADMeasurement {
+    /// The inner face: the detector's box shrunk by this share on every
+    /// side, which keeps hair, ears and background out and the cheeks,
+    /// nose and forehead in.
+    static let innerMargin = 0.15
+    /// Spectrum crops: a power of two between these; 128² resolves a
+    /// halftone or pixel grid while a small face still fills it.
+    static let largestCrop = 128
+    static let smallestCrop = 32
+    /// LBP is read on the face at this size (Boulkenafet et al. use 64×64).
+    static let textureSide = 64
+    /// Uniform LBP(8,1): 58 uniform codes and one bin for the rest.
+    static let lbpBins = 59
+    static let lbpChannels = 6
+    public static var colourLBPCount: Int { lbpBins * lbpChannels }
+
+    /// The measures of one face, or nil when the face is too small or the
+    /// frame has no colour.
+    public static func measure(luma: LumaPlane, chroma: ChromaPlanes, face: FaceBox, sharpness: Double) -> PADFrameMeasures? {
+        let marginX = Int(Double(face.width) * innerMargin), marginY = Int(Double(face.height) * innerMargin)
+        guard let inner = FaceBox(x: face.x + marginX, y: face.y + marginY, width: face.width - 2 * marginX, height: face.height - 2 * marginY)
+            .clipped(width: luma.width, height: luma.height), inner.width >= smallestCrop, inner.height >= smallestCrop else { return nil }
+        var side = largestCrop
+        while side > min(inner.width, inner.height) { side /= 2 }
+        let faceCrop = FaceBox(x: inner.x + (inner.width - side) / 2, y: inner.y + (inner.height - side) / 2, width: side, height: side)
+        let faceSpectrum = MoireAnalyser.spectralPeaks(samples(luma, faceCrop), side: side)
+        let background = backgroundCrop(beside: face, side: side, width: luma.width, height: luma.height)
+        let backgroundSpectrum = background.flatMap { MoireAnalyser.spectralPeaks(samples(luma, $0), side: side) }
+
+        var saturations: [Double] = []
+        var cbTotal = 0.0, crTotal = 0.0
+        var bins = [Int](repeating: 0, count: 32 * 32)
+        var lumas: [UInt8] = []
+        lumas.reserveCapacity(inner.width * inner.height)
+        for y in inner.y..<(inner.y + inner.height) {
+            for x in inner.x..<(inner.x + inner.width) { lumas.append(luma.pixels[y * luma.width + x]) }
+        }
+        // Chroma at its own resolution, over the inner face.
+        let cx0 = inner.x / chroma.stepX, cx1 = max(cx0 + 1, (inner.x + inner.width) / chroma.stepX)
+        let cy0 = inner.y / chroma.stepY, cy1 = max(cy0 + 1, (inner.y + inner.height) / chroma.stepY)
+        for cy in cy0..<min(cy1, chroma.height) {
+            for cx in cx0..<min(cx1, chroma.width) {
+                let cb = Double(chroma.cb[cy * chroma.width + cx]) - 128, cr = Double(chroma.cr[cy * chroma.width + cx]) - 128
+                saturations.append((cb * cb + cr * cr).squareRoot())
+                cbTotal += cb
+                crTotal += cr
+                bins[(Int(cb + 128) >> 3) * 32 + (Int(cr + 128) >> 3)] += 1
+            }
+        }
+        guard !saturations.isEmpty else { return nil }
+        let count = Double(saturations.count)
+        let saturationMean = saturations.reduce(0, +) / count
+        let saturationSpread = (saturations.reduce(0) { $0 + ($1 - saturationMean) * ($1 - saturationMean) } / count).squareRoot()
+        // A bin counts when it holds at least 0.1 % of the face: stray
+        // noise samples do not make a face colourful.
+        let occupied = bins.filter { Double($0) >= max(1, count / 1000) }.count
+
+        lumas.sort()
+        func percentile(_ p: Double) -> Double { Double(lumas[min(lumas.count - 1, Int(p * Double(lumas.count - 1)))]) }
+        let median = percentile(0.5)
+        let tail = (percentile(0.99) - median) / max(1, median - percentile(0.05))
+
+        return PADFrameMeasures(
+            faceStrongestPeak: faceSpectrum?.strongest ?? 0, facePeaks: faceSpectrum?.peaks ?? 0,
+            backgroundStrongestPeak: backgroundSpectrum?.strongest, backgroundPeaks: backgroundSpectrum?.peaks,
+            saturationMean: saturationMean, saturationSpread: saturationSpread, cbMean: cbTotal / count, crMean: crTotal / count,
+            chromaDiversity: Double(occupied) / Double(bins.count), highlightTail: tail,
+            darkLevel: percentile(0.01), brightLevel: percentile(0.99), sharpness: sharpness,
+            colourLBP: colourLBP(luma: luma, chroma: chroma, face: inner))
+    }
+
+    static func samples(_ luma: LumaPlane, _ box: FaceBox) -> [Double] {
+        var out = [Double](repeating: 0, count: box.width * box.height)
+        for row in 0..<box.height {
+            let start = (box.y + row) * luma.width + box.x
+            for column in 0..<box.width { out[row * box.width + column] = Double(luma.pixels[start + column]) }
+        }
+        return out
+    }
+
+    /// A square of `side` beside the face (left if it fits, else right),
+    /// at the face's height, wholly inside the frame and off the face.
+    static func backgroundCrop(beside face: FaceBox, side: Int, width: Int, height: Int) -> FaceBox? {
+        let y = min(max(0, Int(face.centreY) - side / 2), height - side)
+        guard y >= 0 else { return nil }
+        let gap = face.width / 4
+        if face.x - gap - side >= 0 { return FaceBox(x: face.x - gap - side, y: y, width: side, height: side) }
+        if face.x + face.width + gap + side <= width { return FaceBox(x: face.x + face.width + gap, y: y, width: side, height: side) }
+        return nil
+    }
+
+    /// Uniform-pattern index of each 8-bit LBP code: the 58 codes with at
+    /// most two 0/1 transitions around the circle get 0...57, the rest 58.
+    static let uniformIndex: [Int] = {
+        var table = [Int](repeating: 58, count: 256)
+        var next = 0
+        for code in 0..<256 {
+            var transitions = 0
+            for bit in 0..<8 where ((code >> bit) & 1) != ((code >> ((bit + 1) % 8)) & 1) { transitions += 1 }
+            if transitions <= 2 {
+                table[code] = next
+                next += 1
+            }
+        }
+        return table
+    }()
+
+    /// The six channel histograms, concatenated: Y, Cb, Cr, then H, S, V
+    /// from the same pixels converted to RGB (BT.601, full range).
+    static func colourLBP(luma: LumaPlane, chroma: ChromaPlanes, face: FaceBox) -> [Double] {
+        let side = textureSide
+        var channels = [[Double]](repeating: [Double](repeating: 0, count: side * side), count: lbpChannels)
+        for row in 0..<side {
+            for column in 0..<side {
+                // Area average over the source cell (nearest chroma sample).
+                let x0 = face.x + column * face.width / side, x1 = max(x0 + 1, face.x + (column + 1) * face.width / side)
+                let y0 = face.y + row * face.height / side, y1 = max(y0 + 1, face.y + (row + 1) * face.height / side)
+                var y = 0.0, cb = 0.0, cr = 0.0
+                for sy in y0..<y1 {
+                    for sx in x0..<x1 {
+                        y += Double(luma.pixels[sy * luma.width + sx])
+                        cb += Double(chroma.cb(x: sx, y: sy))
+                        cr += Double(chroma.cr(x: sx, y: sy))
+                    }
+                }
+                let n = Double((y1 - y0) * (x1 - x0))
+                y /= n
+                cb /= n
+                cr /= n
+                let at = row * side + column
+                channels[0][at] = y
+                channels[1][at] = cb
+                channels[2][at] = cr
+                let r = min(255, max(0, y + 1.402 * (cr - 128)))
+                let g = min(255, max(0, y - 0.344136 * (cb - 128) - 0.714136 * (cr - 128)))
+                let b = min(255, max(0, y + 1.772 * (cb - 128)))
+                let maximum = max(r, g, b), minimum = min(r, g, b), delta = maximum - minimum
+                var hue = 0.0
+                if delta > 0 {
+                    if maximum == r { hue = (g - b) / delta } else if maximum == g { hue = 2 + (b - r) / delta } else { hue = 4 + (r - g) / delta }
+                    hue = (hue < 0 ? hue + 6 : hue) / 6 * 255
+                }
+                channels[3][at] = hue
+                channels[4][at] = maximum > 0 ? delta / maximum * 255 : 0
+                channels[5][at] = maximum
+            }
+        }
+        var histogram = [Double](repeating: 0, count: colourLBPCount)
+        let weight = 1 / Double((side - 2) * (side - 2))
+        for (channel, values) in channels.enumerated() {
+            for row in 1..<(side - 1) {
+                for column in 1..<(side - 1) {
+                    let centre = values[row * side + column]
+                    // Neighbours clockwise from the top-left.
+                    let ring = [values[(row - 1) * side + column - 1], values[(row - 1) * side + column], values[(row - 1) * side + column + 1],
+                                values[row * side + column + 1], values[(row + 1) * side + column + 1], values[(row + 1) * side + column],
+                                values[(row + 1) * side + column - 1], values[row * side + column - 1]]
+                    var code = 0
+                    for (bit, value) in ring.enumerated() where value >= centre { code |= 1 << bit }
+                    histogram[channel * lbpBins + uniformIndex[code]] += weight
+                }
+            }
+        }
+        return histogram
+    }
+}

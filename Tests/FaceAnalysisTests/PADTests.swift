@@ -1,0 +1,135 @@
+import CaptureModel
+@testable import FaceAnalysis
+import FrameForensics
+import XCTest
+
+/// PAD features on constructed colour images, the chroma reader, and the
+/// model's arithmetic. How well the trained model separates attacks is
+/// measured by Tools/corpus/train-pad on the corpus, not here.
+final class PADTests: XCTestCase {
+    static let width = 320, height = 240
+
+    /// A YUYV frame: luma from `lumaAt`, chroma (Cb, Cr) from `chromaAt` per pixel pair.
+    static func yuyv(lumaAt: (Int, Int) -> UInt8, chromaAt: (Int, Int) -> (UInt8, UInt8)) -> Frame {
+        let format = FrameFormat.packed(.yuyv, width: width, height: height)!
+        var payload = [UInt8](repeating: 0, count: width * height * 2)
+        for y in 0..<height {
+            for pair in 0..<(width / 2) {
+                let at = y * width * 2 + pair * 4
+                let (cb, cr) = chromaAt(pair * 2, y)
+                payload[at] = lumaAt(pair * 2, y)
+                payload[at + 1] = cb
+                payload[at + 2] = lumaAt(pair * 2 + 1, y)
+                payload[at + 3] = cr
+            }
+        }
+        let metadata = FrameMetadata(index: 0, sequence: 0, timestampNanoseconds: nil, flags: BufferFlags(rawValue: 0),
+                                     bytesUsed: payload.count, hostMonotonicNanoseconds: nil)
+        return Frame(metadata: metadata, format: format, payload: payload)
+    }
+
+    /// Smooth "skin": low-frequency shading plus hashed fine texture.
+    static func skin(_ x: Int, _ y: Int) -> UInt8 {
+        let hash = abs((x &* 73_856_093) ^ (y &* 19_349_663)) % 21
+        return UInt8(110 + (x + y) / 12 + hash)
+    }
+
+    let face = FaceBox(x: 100, y: 60, width: 120, height: 120)
+
+    func testChromaPlanesReadYUYV() throws {
+        let frame = Self.yuyv(lumaAt: { x, _ in UInt8(x % 256) }, chromaAt: { x, y in (UInt8(x / 2 % 256), UInt8(y % 256)) })
+        let chroma = try XCTUnwrap(ChromaPlanes(frame: frame))
+        XCTAssertEqual(chroma.width, Self.width / 2)
+        XCTAssertEqual(chroma.height, Self.height)
+        XCTAssertEqual(chroma.cb(x: 10, y: 5), 5)
+        XCTAssertEqual(chroma.cr(x: 10, y: 7), 7)
+        let gray = Frame(metadata: frame.metadata, format: FrameFormat.packed(.grey, width: Self.width, height: Self.height)!,
+                         payload: [UInt8](repeating: 0, count: Self.width * Self.height))
+        XCTAssertNil(ChromaPlanes(frame: gray))
+    }
+
+    func testUniformLBPHas58Codes() {
+        XCTAssertEqual(Set(PADMeasurement.uniformIndex.filter { $0 < 58 }).count, 58)
+        XCTAssertEqual(PADMeasurement.uniformIndex.filter { $0 == 58 }.count, 256 - 58)
+    }
+
+    func measures(_ frame: Frame) throws -> PADFrameMeasures {
+        let luma = try XCTUnwrap(LumaPlane(frame: frame))
+        let chroma = try XCTUnwrap(ChromaPlanes(frame: frame))
+        return try XCTUnwrap(PADMeasurement.measure(luma: luma, chroma: chroma, face: face, sharpness: 50))
+    }
+
+    func testAPixelGridShowsAsPeaksAndSkinDoesNot() throws {
+        let skin = try measures(Self.yuyv(lumaAt: Self.skin, chromaAt: { _, _ in (120, 140) }))
+        // A display-like grid: every third column dark, every fourth row dark.
+        let grid = try measures(Self.yuyv(lumaAt: { x, y in x % 3 == 0 || y % 4 == 0 ? 60 : Self.skin(x, y) }, chromaAt: { _, _ in (120, 140) }))
+        XCTAssertLessThan(skin.faceStrongestPeak, MoireAnalyser.peakLogExcess)
+        XCTAssertGreaterThanOrEqual(grid.faceStrongestPeak, MoireAnalyser.peakLogExcess)
+        XCTAssertGreaterThan(grid.facePeaks, skin.facePeaks)
+        // The grid covers the whole frame, so the background shows it too.
+        XCTAssertGreaterThanOrEqual(try XCTUnwrap(grid.backgroundStrongestPeak), MoireAnalyser.peakLogExcess)
+    }
+
+    func testColourStatistics() throws {
+        let neutral = try measures(Self.yuyv(lumaAt: Self.skin, chromaAt: { _, _ in (128, 128) }))
+        XCTAssertEqual(neutral.saturationMean, 0, accuracy: 1e-9)
+        XCTAssertEqual(neutral.cbMean, 0, accuracy: 1e-9)
+        let bluish = try measures(Self.yuyv(lumaAt: Self.skin, chromaAt: { x, y in (UInt8(150 + (x + y) % 20), 120) }))
+        XCTAssertGreaterThan(bluish.cbMean, 20)
+        XCTAssertLessThan(bluish.crMean, 0)
+        XCTAssertGreaterThan(bluish.saturationMean, 20)
+        XCTAssertGreaterThan(bluish.chromaDiversity, neutral.chromaDiversity)
+        XCTAssertEqual(bluish.colourLBP.count, PADMeasurement.colourLBPCount)
+        // Six channels, each a histogram summing to 1.
+        for channel in 0..<6 {
+            XCTAssertEqual(bluish.colourLBP[(channel * 59)..<((channel + 1) * 59)].reduce(0, +), 1, accuracy: 1e-9)
+        }
+    }
+
+    func testAFaceTooSmallOrGrayHasNoMeasures() throws {
+        let frame = Self.yuyv(lumaAt: Self.skin, chromaAt: { _, _ in (128, 128) })
+        let luma = try XCTUnwrap(LumaPlane(frame: frame))
+        let chroma = try XCTUnwrap(ChromaPlanes(frame: frame))
+        XCTAssertNil(PADMeasurement.measure(luma: luma, chroma: chroma, face: FaceBox(x: 10, y: 10, width: 30, height: 30), sharpness: 1))
+    }
+
+    func model(bias: Double) -> PADModel {
+        let count = PADFeatures.scalarNames.count
+        return PADModel(version: "test", features: PADFeatures.scalarNames, mean: Array(repeating: 0, count: count), scale: Array(repeating: 1, count: count),
+                        screen: .init(weights: Array(repeating: 0, count: count), bias: bias),
+                        print: .init(weights: Array(repeating: 0, count: count), bias: -bias),
+                        liveSkinLBP: Array(repeating: 1.0 / 354, count: 354), maskDistance: 1, maskSpread: 0.1, training: "test")
+    }
+
+    func testModelArithmeticAndUsability() throws {
+        let features = try XCTUnwrap(PADFeatures([try measures(Self.yuyv(lumaAt: Self.skin, chromaAt: { _, _ in (128, 128) }))]))
+        let hints = try XCTUnwrap(model(bias: 2).hints(features))
+        XCTAssertEqual(hints.screen, 1 / (1 + exp(-2)), accuracy: 1e-12)
+        XCTAssertEqual(hints.print, 1 / (1 + exp(2)), accuracy: 1e-12)
+        XCTAssertEqual(hints.score, max(hints.screen, hints.print, hints.maskLike))
+        // The checked-in model fits this build's features.
+        XCTAssertTrue(PADModel.trained.isUsable, PADModel.trained.version)
+        XCTAssertNotNil(PADModel.trained.hints(features))
+        var broken = model(bias: 0)
+        broken.scale[0] = 0
+        XCTAssertFalse(broken.isUsable)
+        XCTAssertNil(broken.hints(features), "an unusable model gives no hints")
+        var unknown = model(bias: 0)
+        unknown.features[0] = "not_a_feature"
+        XCTAssertFalse(unknown.isUsable)
+    }
+
+    func testSessionReportsPADOnlyWithColour() throws {
+        let frame = Self.yuyv(lumaAt: Self.skin, chromaAt: { _, _ in (128, 128) })
+        let luma = try XCTUnwrap(LumaPlane(frame: frame))
+        let detector = FaceQualityTests.ScriptedDetector([[face], [face]])
+        var session = FaceSession(detector: detector, sampleStride: 1, fullScanEvery: 1)
+        _ = session.add(frameIndex: 0, luma: luma)
+        XCTAssertNil(session.report(policy: .standard).pad, "no chroma, no PAD")
+        _ = session.add(frameIndex: 1, luma: luma, chroma: ChromaPlanes(frame: frame))
+        let pad = try XCTUnwrap(session.report(policy: .standard, model: model(bias: 3)).pad)
+        XCTAssertEqual(pad.features.frames, 1)
+        XCTAssertEqual(pad.findings.map(\.code).contains("screen_attack"), true)
+        XCTAssertTrue(pad.findings.allSatisfy { $0.severity == .suspicious })
+    }
+}

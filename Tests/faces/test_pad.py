@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""Face PAD through `captureguard analyze`, on recaptures the corpus generator
+simulates (Tools/corpus/generate.py --species pad; fixed seed, so the same
+bytes every run):
+  * every capture's analysis carries PAD features (13 scalars, a 354-bin
+    colour-texture LBP histogram) and hints from the checked-in model;
+  * the agent's hints equal the model's arithmetic redone in Python from
+    Tools/corpus/pad-model.json and the printed features (an independent
+    implementation of the logistic and χ² scoring);
+  * what the model reads, it flags: every capture whose face or background
+    shows periodic spectral peaks (a halftone or pixel grid aliasing) gets a
+    PAD score of at least 0.5, at least one attack in the sample does, and no
+    genuine capture gets a PAD finding.
+How well the model separates unseen people is Captures/REPORT.md's job
+(Tools/evaluate), not this test's.
+Usage: Tests/faces/test_pad.py [--binary PATH]
+Last line: "faces-pad: N passed, N failed"."""
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "corpus"))
+from corpus_support import CORPUS, binary, check, real_cache, run_tests  # noqa: E402
+
+MODEL = os.path.join(CORPUS, "pad-model.json")
+SPECIES = ("genuine_face", "print_attack", "screen_attack")
+state = {}
+
+
+def generate():
+    real_cache()
+    out = os.path.join(state["dir"], "corpus")
+    done = subprocess.run([sys.executable, os.path.join(CORPUS, "generate.py"), out, "--species", ",".join(SPECIES), "--count", "3",
+                           "--size", "1280x720", "--seconds", "1", "--no-sensors", "--seed", "7"], capture_output=True, text=True)
+    check(done.returncode == 0, f"generate.py failed: {done.stderr.strip()[-300:]}")
+    with open(os.path.join(out, "manifest.json")) as f:
+        state["entries"] = [dict(e, file=os.path.join(out, e["path"])) for e in json.load(f)["files"]]
+    check(len(state["entries"]) == 9, f"{len(state['entries'])} captures, not 9")
+
+
+def analyse():
+    state["reports"] = {}
+    for entry in state["entries"]:
+        done = subprocess.run([state["binary"], "analyze", entry["file"], "--json", "--seconds", "1"], capture_output=True, text=True)
+        check(done.returncode == 0, f"analyze {entry['path']} exited {done.returncode}: {done.stderr.strip()[-200:]}")
+        state["reports"][entry["path"]] = json.loads(done.stdout)
+
+
+def pads():
+    out = []
+    for entry in state["entries"]:
+        pad = (state["reports"][entry["path"]].get("faces") or {}).get("pad")
+        out.append((entry, pad))
+    return out
+
+
+def test_features_and_hints_are_there():
+    with open(MODEL) as f:
+        model = json.load(f)
+    for entry, pad in pads():
+        check(pad is not None, f"{entry['path']}: no PAD in the analysis")
+        features = pad["features"]
+        check(len(features["scalars"]) == 13 and len(features["colour_lbp"]) == 354, f"{entry['path']}: feature sizes")
+        check(pad["model"] == model["version"] and pad["hints"] is not None, f"{entry['path']}: model {pad['model']}, hints {pad['hints']}")
+
+
+def python_hints(model, features):
+    z = [(features["scalars"][name] - m) / s for name, m, s in zip(model["features"], model["mean"], model["scale"])]
+    def logistic(part):
+        return 1 / (1 + math.exp(-(part["bias"] + sum(w * v for w, v in zip(part["weights"], z)))))
+    distance = sum((o - l) ** 2 / (o + l) for o, l in zip(features["colour_lbp"], model["live_skin_lbp"]) if o + l > 0)
+    mask = 1 / (1 + math.exp(-(distance - model["mask_distance"]) / model["mask_spread"]))
+    screen, printed = logistic(model["screen"]), logistic(model["print"])
+    return {"screen": screen, "print": printed, "mask_like": mask, "score": max(screen, printed, mask)}
+
+
+def test_agent_hints_equal_the_python_arithmetic():
+    with open(MODEL) as f:
+        model = json.load(f)
+    for entry, pad in pads():
+        expected = python_hints(model, pad["features"])
+        for key, value in expected.items():
+            check(abs(pad["hints"][key] - value) < 1e-9, f"{entry['path']}: {key} agent {pad['hints'][key]} python {value}")
+
+
+def test_periodic_captures_are_flagged_and_genuine_are_not():
+    periodic = 0
+    for entry, pad in pads():
+        scalars, score = pad["features"]["scalars"], pad["hints"]["score"]
+        peaks = scalars["face_peaks"] + scalars["background_peaks"]
+        print(f"     {entry['path']}: peaks {peaks:g}, PAD score {score:.3f}", flush=True)
+        if peaks > 0:
+            periodic += entry["species"] != "genuine_face"
+            check(score >= 0.5, f"{entry['path']}: periodic peaks ({peaks:g}) but PAD score {score:.3f}")
+        if entry["species"] == "genuine_face":
+            codes = [f["code"] for f in state["reports"][entry["path"]]["faces"]["findings"]]
+            check(not {"screen_attack", "print_attack", "mask_like_texture"} & set(codes), f"{entry['path']}: PAD findings {codes}")
+    check(periodic > 0, "no attack in the sample shows periodic peaks: the check above tested nothing")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--binary")
+    args = ap.parse_args()
+    state["binary"] = os.path.abspath(args.binary) if args.binary else binary()
+    with tempfile.TemporaryDirectory(prefix="cg-face-pad-") as work:
+        state["dir"] = work
+        run_tests([
+            ("generate 3 captures of each PAD species (seed 7)", generate),
+            ("analyze every capture", analyse),
+            ("every analysis carries PAD features and the model's hints", test_features_and_hints_are_there),
+            ("the agent's hints equal the model redone in Python", test_agent_hints_equal_the_python_arithmetic),
+            ("periodic captures score >= 0.5; no genuine PAD finding", test_periodic_captures_are_flagged_and_genuine_are_not),
+        ], "faces-pad")
+
+
+if __name__ == "__main__":
+    main()

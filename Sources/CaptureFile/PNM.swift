@@ -58,6 +58,11 @@ public struct PNMImage: Sendable {
             throw .invalidInput(path: path, reason: "PNM maximum value \(maximum) is not supported (8-bit, 255, only)")
         }
         let expected = width * height * channels
+        // Refuse a short file before reading, so a 20-byte header cannot make
+        // us allocate for a giant image.
+        guard input.size - input.offset >= expected else {
+            throw .invalidInput(path: path, reason: "truncated: \(max(0, input.size - input.offset)) of \(expected) sample bytes")
+        }
         let samples = try input.read(expected)
         guard samples.count == expected else {
             throw .invalidInput(path: path, reason: "truncated: \(samples.count) of \(expected) sample bytes")

@@ -33,7 +33,7 @@ enum FaceCommands {
         Options:
           --cascade XML       cascade file (default \(defaultCascade),
                               or $CAPTUREGUARD_CASCADE when set)
-          --scale-factor F    pyramid step, above 1 and at most 4 (default 1.1)
+          --scale-factor F    pyramid step, 1.01 to 4 (default 1.1)
           --min-neighbors N   raw hits a face needs beyond the first (default 3; 0
                               returns every raw hit)
           --min-size N        smallest face side in pixels (default: the cascade window)
@@ -104,8 +104,9 @@ enum FaceCommands {
         let inputPath = try parsed.single("IMAGE or CAPTURE")
         var parameters = DetectionParameters()
         if let text = parsed.value("scale-factor") {
-            guard let value = Double(text), value > 1, value <= 4 else {
-                throw CommandFailure(.usage, "--scale-factor must be a number above 1 and at most 4, got '\(text)'")
+            // Below 1.01 the pyramid has hundreds of levels for no gain.
+            guard let value = Double(text), value >= 1.01, value <= 4 else {
+                throw CommandFailure(.usage, "--scale-factor must be a number from 1.01 to 4, got '\(text)'")
             }
             parameters.scaleFactor = value
         }

@@ -180,7 +180,7 @@ extension Cascade {
                     }
                     // Children only point forward, so every walk ends; leaves
                     // are numbered 0...nodeCount.
-                    for child in [left, right] where child > 0 ? (Int(child) <= nodeIndex || Int(child) >= nodeCount) : (Int(-child) > nodeCount) {
+                    for child in [left, right].map(Int.init) where child > 0 ? (child <= nodeIndex || child >= nodeCount) : (-child > nodeCount) {
                         throw CascadeError("\(place): node \(nodeIndex) has an invalid child \(child)")
                     }
                     guard feature >= 0, Int(feature) < featureCount else {

@@ -36,6 +36,9 @@ public struct CascadeDetector: FaceDetecting {
         self.cascade = cascade
     }
 
+    /// Pyramid levels scanned at most.
+    static let maximumLevels = 1000
+
     /// Faces in `image`, largest first.
     public func detect(in image: LumaPlane, parameters: DetectionParameters = DetectionParameters()) -> [FaceBox] {
         let raw = candidates(in: image, parameters: parameters)
@@ -57,7 +60,10 @@ public struct CascadeDetector: FaceDetecting {
         let maxHeight = parameters.maxSize ?? height
         var all: [Float] = []
         var factor = 1.0
-        while OpenCVRounding.round(Double(windowWidth) * factor) <= width && OpenCVRounding.round(Double(windowHeight) * factor) <= height {
+        // A factor barely above 1 would make millions of levels; no image is
+        // worth more than this many (1.01 reaches 16384 px from 24 in ~660).
+        while all.count < Self.maximumLevels,
+              OpenCVRounding.round(Double(windowWidth) * factor) <= width && OpenCVRounding.round(Double(windowHeight) * factor) <= height {
             all.append(Float(factor))
             factor *= parameters.scaleFactor
         }
@@ -73,10 +79,11 @@ public struct CascadeDetector: FaceDetecting {
         }
         if result.isEmpty, !all.isEmpty {
             var best = 0
-            var bestDistance = Int.max
+            var bestDistance = Double.infinity
             for (index, scale) in all.enumerated() {
                 let size = window(scale)
-                let distance = (parameters.minSize - size.0) * (parameters.minSize - size.0) + (parameters.minSize - size.1) * (parameters.minSize - size.1)
+                let dx = Double(parameters.minSize - size.0), dy = Double(parameters.minSize - size.1)
+                let distance = dx * dx + dy * dy
                 if distance < bestDistance {
                     best = index
                     bestDistance = distance

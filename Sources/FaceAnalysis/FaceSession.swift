@@ -183,12 +183,16 @@ public struct FaceSession: Sendable {
     public mutating func add(frameIndex: Int, luma: LumaPlane, chroma: ChromaPlanes? = nil) -> (observation: FaceObservation, isBest: Bool)? {
         defer { seen += 1 }
         guard seen % sampleStride == 0 else { return nil }
-        let fullScan = lastFace == nil || framesSampled % fullScanEvery == 0
+        var fullScan = lastFace == nil || framesSampled % fullScanEvery == 0
         framesSampled += 1
         var faces: [FaceBox]
         if !fullScan, let last = lastFace {
             faces = track(last, in: luma)
-            if faces.isEmpty { faces = scan(luma) }
+            if faces.isEmpty {
+                // Lost: the whole frame is scanned, and counts as a full scan.
+                faces = scan(luma)
+                fullScan = true
+            }
         } else {
             faces = scan(luma)
         }

@@ -93,6 +93,8 @@ final class CascadeTests: XCTestCase {
         // A child that points back at its own node would loop forever.
         assertRefused(Self.haarXML(internalNodes: "0 1 0 0.1 1 -2 0 0.2", leaves: "1. 2. 3."), containing: "invalid child")
         assertRefused(Self.haarXML(internalNodes: "0 -1 0 nan"), containing: "not a number")
+        // Int32.min as a child must be refused, not negated into a trap.
+        assertRefused(Self.haarXML(internalNodes: "-2147483648 0 0 0.5"), containing: "invalid child")
         assertRefused(Self.haarXML(rects: "<_>2 2 8 8</_>"), containing: "x y width height weight")
         // Tilted rectangles reach left to x − h.
         assertRefused(Self.haarXML(extraFeature: "<_><rects><_>1 0 2 3 1.</_><_>1 0 2 3 1.</_></rects><tilted>1</tilted></_>"),
@@ -152,6 +154,9 @@ final class CascadeTests: XCTestCase {
         // Nothing between minSize and maxSize: the level nearest minSize.
         let nearest = detector.scales(width: 100, height: 60, parameters: DetectionParameters(minSize: 55, maxSize: 13))
         XCTAssertEqual(nearest.count, 1)
+        // A factor barely above 1 is bounded, not millions of levels.
+        let crawling = detector.scales(width: 1000, height: 1000, parameters: DetectionParameters(scaleFactor: 1.000_000_1))
+        XCTAssertEqual(crawling.count, CascadeDetector.maximumLevels)
     }
 
     func testGroupingMatchesOpenCVRules() {

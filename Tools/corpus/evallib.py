@@ -240,7 +240,7 @@ def summarise_pad(rows):
     """Face-PAD error rates per (species, split, seconds): an attack species
     is missed when the agent's PAD score is under the finding threshold
     (0.5) or absent (APCER); genuine_face is rejected when it is at or above
-    it (BPCER). Quality retries are counted apart; PAD decides alone here."""
+    it (BPCER). PAD decides alone here: quality findings do not count."""
     table = {}
     for row in rows:
         if row["species"] not in PAD_SPECIES:

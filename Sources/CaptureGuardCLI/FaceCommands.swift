@@ -224,11 +224,8 @@ enum FaceCommands {
                 guard index > 0 else { throw CommandFailure(.invalidInput, "\(path): Y4M file holds no whole frame") }
                 return ReadOutcome(isStill: false, undecodable: 0, exitCode: .success)
             }
-        } catch let error as CaptureFileError {
-            throw CommandFailure(error)
-        } catch let failure as CommandFailure {
-            throw failure
         } catch {
+            // CaptureFileError gets its exit code; a CommandFailure passes through.
             throw CommandFailure(error)
         }
         let reader = try FileCommands.openCapture(path)

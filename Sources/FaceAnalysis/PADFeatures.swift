@@ -77,6 +77,8 @@ public enum PADMeasurement {
 
         var saturations: [Double] = []
         var cbTotal = 0.0, crTotal = 0.0
+        // 8 codes per bin: coarser than sensor chroma noise (a few codes),
+        // fine enough to tell a narrowed gamut from a full one.
         var bins = [Int](repeating: 0, count: 32 * 32)
         var lumas: [UInt8] = []
         lumas.reserveCapacity(inner.width * inner.height)
@@ -131,6 +133,7 @@ public enum PADMeasurement {
     static func backgroundCrop(beside face: FaceBox, side: Int, width: Int, height: Int) -> FaceBox? {
         let y = min(max(0, Int(face.centreY) - side / 2), height - side)
         guard y >= 0 else { return nil }
+        // A quarter face away: clear of the hair and ears the box leaves out.
         let gap = face.width / 4
         if face.x - gap - side >= 0 { return FaceBox(x: face.x - gap - side, y: y, width: side, height: side) }
         if face.x + face.width + gap + side <= width { return FaceBox(x: face.x + face.width + gap, y: y, width: side, height: side) }
@@ -195,16 +198,15 @@ public enum PADMeasurement {
         }
         var histogram = [Double](repeating: 0, count: colourLBPCount)
         let weight = 1 / Double((side - 2) * (side - 2))
+        // The 8 neighbours, clockwise from the top-left, as index offsets.
+        let ringOffsets = [-side - 1, -side, -side + 1, 1, side + 1, side, side - 1, -1]
         for (channel, values) in channels.enumerated() {
             for row in 1..<(side - 1) {
                 for column in 1..<(side - 1) {
-                    let centre = values[row * side + column]
-                    // Neighbours clockwise from the top-left.
-                    let ring = [values[(row - 1) * side + column - 1], values[(row - 1) * side + column], values[(row - 1) * side + column + 1],
-                                values[row * side + column + 1], values[(row + 1) * side + column + 1], values[(row + 1) * side + column],
-                                values[(row + 1) * side + column - 1], values[row * side + column - 1]]
+                    let at = row * side + column
+                    let centre = values[at]
                     var code = 0
-                    for (bit, value) in ring.enumerated() where value >= centre { code |= 1 << bit }
+                    for (bit, offset) in ringOffsets.enumerated() where values[at + offset] >= centre { code |= 1 << bit }
                     histogram[channel * lbpBins + uniformIndex[code]] += weight
                 }
             }

@@ -151,37 +151,32 @@ struct IntegralImages {
             squares.removeAll(keepingCapacity: true)
             squares.append(contentsOf: repeatElement(0, count: points))
         }
-        let stride = self.stride
+        Self.integrate(pixels, width: width, height: height, stride: stride, into: &sum) { Int32($0) }
+        if wantSquares {
+            Self.integrate(pixels, width: width, height: height, stride: stride, into: &squares) { UInt32($0) &* UInt32($0) }
+        }
+        if wantsTilted { computeTilted(pixels: pixels, width: width, height: height) }
+    }
+
+    /// I(x+1, y+1) = I(x+1, y) + Σ value(row y, columns ≤ x), with row and
+    /// column 0 left zero; sums wrap as OpenCV's CV_32S integrals do.
+    @inline(__always)
+    private static func integrate<T: FixedWidthInteger>(_ pixels: [UInt8], width: Int, height: Int, stride: Int, into table: inout [T],
+                                                        value: (UInt8) -> T) {
         pixels.withUnsafeBufferPointer { source in
-            sum.withUnsafeMutableBufferPointer { sums in
+            table.withUnsafeMutableBufferPointer { sums in
                 for y in 0..<height {
-                    var rowSum: Int32 = 0
+                    var rowSum: T = 0
                     let above = y * stride
                     let here = (y + 1) * stride
                     let row = y * width
                     for x in 0..<width {
-                        rowSum &+= Int32(source[row + x])
+                        rowSum &+= value(source[row + x])
                         sums[here + x + 1] = sums[above + x + 1] &+ rowSum
                     }
                 }
             }
-            if wantSquares {
-                squares.withUnsafeMutableBufferPointer { sums in
-                    for y in 0..<height {
-                        var rowSum: UInt32 = 0
-                        let above = y * stride
-                        let here = (y + 1) * stride
-                        let row = y * width
-                        for x in 0..<width {
-                            let value = UInt32(source[row + x])
-                            rowSum &+= value &* value
-                            sums[here + x + 1] = sums[above + x + 1] &+ rowSum
-                        }
-                    }
-                }
-            }
         }
-        if wantsTilted { computeTilted(pixels: pixels, width: width, height: height) }
     }
 
     /// T(X, Y) = Σ I(x, y) over y < Y and |x − X + 1| ≤ Y − y − 1 (OpenCV's

@@ -36,31 +36,27 @@ def probe_size(path):
     return stream["width"], stream["height"]
 
 
-def decode_rgb(path, width, height):
-    """Decodes an image with ffmpeg, scaled (Lanczos) to width x height ->
-    uint8 (height, width, 3), sRGB code values."""
+def _decode_rgb(path, filters, width, height):
+    """The first frame of PATH through ffmpeg's FILTERS, which must yield
+    width x height -> uint8 (height, width, 3), sRGB code values."""
     need("ffmpeg")
     raw = subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-i", path, "-frames:v", "1",
-                          "-vf", f"scale={width}:{height}:flags=lanczos",
-                          "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+                          "-vf", filters, "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
                          check=True, capture_output=True).stdout
     if len(raw) != width * height * 3:
         raise RuntimeError(f"ffmpeg decoded {len(raw)} bytes from {path}, expected {width * height * 3}")
     return np.frombuffer(raw, dtype=np.uint8).reshape(height, width, 3)
+
+
+def decode_rgb(path, width, height):
+    """Decodes an image with ffmpeg, scaled (Lanczos) to width x height."""
+    return _decode_rgb(path, f"scale={width}:{height}:flags=lanczos", width, height)
 
 
 def decode_rgb_region(path, x, y, w, h, width, height):
     """Decodes the region [x, x+w) x [y, y+h) (integer photo pixels, inside
-    the photo) of an image, scaled (Lanczos) to width x height -> uint8
-    (height, width, 3) sRGB code values."""
-    need("ffmpeg")
-    raw = subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-i", path, "-frames:v", "1",
-                          "-vf", f"crop={w}:{h}:{x}:{y},scale={width}:{height}:flags=lanczos",
-                          "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
-                         check=True, capture_output=True).stdout
-    if len(raw) != width * height * 3:
-        raise RuntimeError(f"ffmpeg decoded {len(raw)} bytes from {path}, expected {width * height * 3}")
-    return np.frombuffer(raw, dtype=np.uint8).reshape(height, width, 3)
+    the photo) of an image, scaled (Lanczos) to width x height."""
+    return _decode_rgb(path, f"crop={w}:{h}:{x}:{y},scale={width}:{height}:flags=lanczos", width, height)
 
 
 def jpeg_encode(rgb_hwc, quality=90):

@@ -1,4 +1,5 @@
 import COpenSSL
+import Synchronization
 
 /// The signature algorithms CaptureGuard signs with. Both go through EVP, so
 /// an ES256 key can later live in a TPM or PKCS#11 token behind an OpenSSL
@@ -173,10 +174,25 @@ public final class VerificationKey: @unchecked Sendable {
         return bytes
     }
 
+    /// A verify context already initialised with this key, copied for each
+    /// signature: `EVP_DigestVerifyInit` fetches the algorithm from the
+    /// provider every time, which costs more than the copy (about 21,000
+    /// against 8,000 instructions per Ed25519 verify, callgrind on Debian 12's
+    /// OpenSSL 3.0). Built on first use; a copy source is only read, but the
+    /// lock keeps that a guarantee rather than an OpenSSL implementation detail.
+    private let template = Mutex<VerifyTemplate?>(nil)
+
     /// True when `signature` (JWS form, see `SigningKey.sign`) verifies over
     /// `message`. The corresponding OpenSSL calls are `EVP_DigestVerifyInit`
-    /// and `EVP_DigestVerify`.
+    /// (once per key), `EVP_MD_CTX_copy_ex` and `EVP_DigestVerify`.
     public func verify(_ signature: [UInt8], over message: [UInt8]) -> Bool {
+        message.withUnsafeBufferPointer { verify(signature, over: $0) }
+    }
+
+    /// The same, over bytes the caller already holds (a token's signing
+    /// input is a slice of the token; copying it costs a visible share of a
+    /// whole-token verification).
+    public func verify(_ signature: [UInt8], over message: UnsafeBufferPointer<UInt8>) -> Bool {
         let native: [UInt8]
         if algorithm == .es256 {
             guard let der = try? ECDSASignature.derFromRaw(signature) else { return false }
@@ -187,17 +203,36 @@ public final class VerificationKey: @unchecked Sendable {
         }
         guard let context = EVP_MD_CTX_new() else { return false }
         defer { EVP_MD_CTX_free(context) }
-        let digest = algorithm == .es256 ? EVP_sha256() : nil
-        guard EVP_DigestVerifyInit(context, nil, digest, nil, key.pointer) == 1 else {
+        let ready = template.withLock { cached -> Bool in
+            if cached == nil { cached = VerifyTemplate(key: key, algorithm: algorithm) }
+            guard let source = cached?.context else { return false }
+            return EVP_MD_CTX_copy_ex(context, source) == 1
+        }
+        guard ready else {
             ERR_clear_error()
             return false
         }
-        let result = native.withUnsafeBufferPointer { s in
-            message.withUnsafeBufferPointer { m in EVP_DigestVerify(context, s.baseAddress, s.count, m.baseAddress, m.count) }
-        }
+        let result = native.withUnsafeBufferPointer { s in EVP_DigestVerify(context, s.baseAddress, s.count, message.baseAddress, message.count) }
         if result != 1 { ERR_clear_error() }
         return result == 1
     }
+}
+
+/// An owned `EVP_MD_CTX` set up by `EVP_DigestVerifyInit` and never used to
+/// verify, so that copies of it start a fresh verification.
+final class VerifyTemplate: @unchecked Sendable {
+    let context: OpaquePointer
+
+    init?(key: EVPKey, algorithm: KeyAlgorithm) {
+        guard let context = EVP_MD_CTX_new() else { return nil }
+        guard EVP_DigestVerifyInit(context, nil, algorithm == .es256 ? EVP_sha256() : nil, nil, key.pointer) == 1 else {
+            EVP_MD_CTX_free(context)
+            return nil
+        }
+        self.context = context
+    }
+
+    deinit { EVP_MD_CTX_free(context) }
 }
 
 /// Conversions between OpenSSL's DER ECDSA signatures and JWS's raw r‖s.

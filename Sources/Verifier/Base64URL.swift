@@ -60,9 +60,11 @@ public enum Base64URL {
                 var read = 0
                 var written = 0
                 while read + 4 <= count {
-                    guard let a = sextet(input[read]), let b = sextet(input[read + 1]),
-                          let c = sextet(input[read + 2]), let d = sextet(input[read + 3]) else { return false }
-                    let word = a << 18 | b << 12 | c << 6 | d
+                    // One sign test for four characters: invalid ones map to -1.
+                    let a = table[Int(input[read])], b = table[Int(input[read + 1])]
+                    let c = table[Int(input[read + 2])], d = table[Int(input[read + 3])]
+                    guard a | b | c | d >= 0 else { return false }
+                    let word = UInt32(truncatingIfNeeded: a) << 18 | UInt32(truncatingIfNeeded: b) << 12 | UInt32(truncatingIfNeeded: c) << 6 | UInt32(truncatingIfNeeded: d)
                     out[written] = UInt8(truncatingIfNeeded: word >> 16)
                     out[written + 1] = UInt8(truncatingIfNeeded: word >> 8)
                     out[written + 2] = UInt8(truncatingIfNeeded: word)

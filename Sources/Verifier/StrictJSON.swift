@@ -155,7 +155,9 @@ enum StrictJSON {
         mutating func string() -> String? {
             position += 1
             let start = position
-            // Fast path: plain ASCII with no escapes.
+            // Fast path: plain ASCII with no escapes, eight bytes per step
+            // while none of them is special, then byte by byte.
+            skipPlainWords()
             while position < bytes.count {
                 let byte = bytes[position]
                 if byte == UInt8(ascii: "\"") {
@@ -207,6 +209,23 @@ enum StrictJSON {
                 }
             }
             return nil
+        }
+
+        /// Advances over whole 8-byte words that hold no quote, backslash,
+        /// control character or non-ASCII byte. The zero-byte test can flag a
+        /// clean byte only next to a real hit in the same word, and a flagged
+        /// word is left to the byte loop, so it never skips a special byte.
+        mutating func skipPlainWords() {
+            guard let base = bytes.baseAddress else { return }
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let highs: UInt64 = 0x8080_8080_8080_8080
+            @inline(__always) func hasZeroByte(_ word: UInt64) -> Bool { (word &- ones) & ~word & highs != 0 }
+            while position + 8 <= bytes.count {
+                let word = UnsafeRawPointer(base + position).loadUnaligned(as: UInt64.self)
+                if word & highs != 0 || hasZeroByte(word ^ (ones &* 0x22)) || hasZeroByte(word ^ (ones &* 0x5c))
+                    || (word &- ones &* 0x20) & ~word & highs != 0 { return }
+                position += 8
+            }
         }
 
         mutating func hexQuad() -> UInt32? {

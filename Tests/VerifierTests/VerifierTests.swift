@@ -2,6 +2,7 @@
 import CaptureCrypto
 @testable import CaptureFile
 import Foundation
+import Synchronization
 import TestSupport
 @testable import Verifier
 import CaptureModel
@@ -55,6 +56,22 @@ final class EncodingTests: XCTestCase {
         XCTAssertEqual(numbers["f"] as? String, "é\n")
         XCTAssertNil(TokenVerifier.integer(true), "a boolean is not a time")
         XCTAssertEqual(TokenVerifier.integer(1_800_000_000), 1_800_000_000)
+    }
+
+    /// The string scanner skips eight plain bytes at a time; every special
+    /// byte must still be seen wherever it falls in, or next to, a word.
+    func testSpecialBytesAreSeenAtEveryOffsetOfTheWordScan() throws {
+        for prefix in 0..<20 {
+            let plain = String(repeating: "p", count: prefix)
+            let escaped = try XCTUnwrap(StrictJSON.object(Array(#"{"k":"\#(plain)\"\\\u00e9x"}"#.utf8)))
+            XCTAssertEqual(escaped["k"] as? String, plain + "\"\\éx", "escapes after \(prefix) plain bytes")
+            let utf8 = try XCTUnwrap(StrictJSON.object(Array(#"{"k":"\#(plain)é😀","\#(plain)":1}"#.utf8)))
+            XCTAssertEqual(utf8["k"] as? String, plain + "é😀")
+            XCTAssertNil(StrictJSON.object(Array(#"{"k":"\#(plain)"#.utf8) + [0x09] + Array(#"x"}"#.utf8)), "a raw tab after \(prefix) plain bytes")
+            XCTAssertNil(StrictJSON.object(Array(#"{"k":"\#(plain)"#.utf8) + [0xc3] + Array(#"x"}"#.utf8)), "a truncated UTF-8 sequence after \(prefix) plain bytes")
+            XCTAssertNil(StrictJSON.object(Array(#"{"k":"\#(plain)"#.utf8)), "an unterminated string of \(prefix) plain bytes")
+            XCTAssertTrue(StrictJSON.hasDuplicateKeys(Array(#"{"\#(plain)a":1,"\#(plain)\u0061":2}"#.utf8)))
+        }
     }
 
     func testJWKThumbprintMatchesRFC8037Example() throws {
@@ -117,6 +134,41 @@ final class SignatureTests: XCTestCase {
             XCTAssertEqual(verified.header["kid"] as? String, jwks.keys.first?.kid)
             // ES256 signatures are randomised; Ed25519 ones are deterministic.
             XCTAssertEqual(try token(key, claims: claims(nonce: nonce, now: now), alg: alg) == text, algorithm == .ed25519)
+        }
+    }
+
+    /// A key verifies through a copy of one initialised context; reusing it,
+    /// from several threads at once, must neither pass a bad signature nor
+    /// fail a good one.
+    func testOneKeyVerifiesRepeatedlyAndConcurrently() throws {
+        let nonce = [UInt8](repeating: 7, count: 16)
+        let now: Int64 = 1_800_000_000
+        for (algorithm, alg) in [(KeyAlgorithm.ed25519, "EdDSA"), (.es256, "ES256")] {
+            let key = try SigningKey.generate(algorithm)
+            let ring = KeyRing(try KeyFile.jwks(for: key))
+            let good = try token(key, claims: claims(nonce: nonce, now: now), alg: alg)
+            var bytes = Array(good.utf8)
+            let flip = bytes.count - 10
+            bytes[flip] = bytes[flip] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
+            let forged = String(decoding: bytes, as: UTF8.self)
+            let policy = VerificationPolicy(nonce: nonce, audience: "bank", now: now + 10)
+            let outcomes = Mutex<[String]>([])
+            DispatchQueue.concurrentPerform(iterations: 64) { index in
+                let text = index % 2 == 0 ? good : forged
+                let outcome: String
+                do {
+                    _ = try TokenVerifier.verify(text, keys: ring, policy: policy)
+                    outcome = "ok"
+                } catch let failure as VerificationFailure {
+                    outcome = failure.code.rawValue
+                } catch {
+                    outcome = "\(error)"
+                }
+                outcomes.withLock { $0.append("\(index % 2):\(outcome)") }
+            }
+            let seen = outcomes.withLock { $0 }
+            XCTAssertEqual(seen.filter { $0 == "0:ok" }.count, 32, alg)
+            XCTAssertEqual(seen.filter { $0 == "1:bad_signature" || $0 == "1:bad_format" }.count, 32, alg)
         }
     }
 

@@ -18,10 +18,11 @@ let package = Package(
         .target(name: "CaptureCrypto", dependencies: ["COpenSSL"]),
         .target(name: "CapturePath", dependencies: ["CaptureModel", "CaptureCrypto"]),
         .target(name: "Verifier", dependencies: ["CaptureCrypto"]),
+        .target(name: "LocalAPI"),
         .target(name: "FrameForensics", dependencies: ["CaptureModel", "CaptureFile"]),
         .target(name: "FaceAnalysis", dependencies: ["CaptureModel", "FrameForensics"]),
         .target(name: "Attestation", dependencies: ["CaptureModel", "CaptureCrypto", "CaptureFile", "CapturePath", "FrameForensics", "FaceAnalysis", "Verifier"]),
-        .target(name: "CaptureGuardCLI", dependencies: ["CaptureModel", "CaptureEngine", "CaptureFile", "CapturePath", "CaptureCrypto", "FrameForensics", "FaceAnalysis", "Verifier", "Attestation"]),
+        .target(name: "CaptureGuardCLI", dependencies: ["CaptureModel", "CaptureEngine", "CaptureFile", "CapturePath", "CaptureCrypto", "FrameForensics", "FaceAnalysis", "Verifier", "Attestation", "LocalAPI"]),
         .executableTarget(name: "captureguard", dependencies: ["CaptureGuardCLI"]),
         .executableTarget(name: "token-bench", dependencies: ["Attestation", "CaptureCrypto", "Verifier"], path: "Tools/bench/token-bench"),
         .executableTarget(name: "forensics-bench", dependencies: ["FrameForensics", "CaptureFile", "CaptureModel"], path: "Tools/bench/forensics-bench"),
@@ -36,6 +37,7 @@ let package = Package(
         .testTarget(name: "FrameForensicsTests", dependencies: ["FrameForensics", "CaptureFile", "CaptureModel", "TestSupport"]),
         .testTarget(name: "FaceAnalysisTests", dependencies: ["FaceAnalysis", "FrameForensics", "TestSupport"]),
         .testTarget(name: "VerifierTests", dependencies: ["Verifier", "CaptureCrypto", "Attestation", "CaptureFile", "CaptureModel", "TestSupport"]),
+        .testTarget(name: "LocalAPITests", dependencies: ["LocalAPI"]),
         .testTarget(name: "CaptureGuardCLITests", dependencies: ["CaptureGuardCLI", "CaptureFile", "CaptureModel", "Attestation", "CaptureCrypto", "TestSupport"]),
     ]
 )

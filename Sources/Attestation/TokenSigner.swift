@@ -3,7 +3,7 @@ import Foundation
 import Verifier
 
 /// Produces compact JWS tokens (RFC 7515) over JSON claims.
-public struct TokenSigner {
+public struct TokenSigner: Sendable {
     public let key: SigningKey
     public let kid: String
     /// `EdDSA` or `Ed25519` for an Ed25519 key, `ES256` for P-256.

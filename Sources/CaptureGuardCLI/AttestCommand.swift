@@ -61,69 +61,19 @@ enum AttestCommand {
         // 3 s: at 30 fps, the 90 frames the frame-forensics issue must decide on.
         let seconds = try parsed.positiveNumber("seconds", atMost: ArgumentLimits.seconds) ?? 3
         let evidencePath = parsed.value("evidence") ?? "evidence.png"
-        let policy = try parsed.value("policy").map { file throws(CommandFailure) in try loadPolicy(file) } ?? .standard
-        let sensor = try parsed.value("sensor").map { file throws(CommandFailure) in try ForensicsCommands.loadSensor(file) }
-        // The key first: an unusable key must fail before the camera is touched.
-        let key: SigningKey
-        do { key = try KeyFile.load(try parsed.required("key")) } catch { throw CommandFailure(error) }
-        if let alg = parsed.value("alg"), TokenVerifier.allowedAlgorithms[alg] != key.algorithm {
-            throw CommandFailure(.usage, "--alg \(alg) does not fit this \(key.algorithm.rawValue) key (use EdDSA or Ed25519 for Ed25519, ES256 for P-256)")
-        }
-        let signer: TokenSigner
-        do { signer = try TokenSigner(key: key, algorithm: parsed.value("alg")) } catch { throw CommandFailure(error) }
-
-        // 30 fps is the usual kiosk camera's rate; a file's own rate is read from its header.
+        let setup = try AttestSetup(parsed, console: console)
         try FileCommands.requireDeviceOrCapture(sourcePath)
-        let faceDetector = try FaceCommands.sessionDetector(parsed.value("cascade"), console: console)
-        let fromFile = FileCommands.isRegularFile(sourcePath)
-        let faces = faceDetector.map { FaceWorker(detector: $0, pacing: fromFile ? .everyOffer : .live) }
-        var session = try SessionAccumulator(nonce: nonce, expectedFrames: Int((seconds * 30).rounded()), sensor: sensor, faces: faces)
-        let fingerprint: DeviceFingerprint?
-        let info: CaptureInfo
-        if fromFile {
-            let reader = try FileCommands.openCapture(sourcePath)
-            info = reader.info
-            fingerprint = reader.info.device
-            session.prepare(for: info)
-            do {
-                while let frame = try reader.nextRecordedFrame() { try session.add(frame) }
-            } catch {
-                throw CommandFailure(error)
-            }
-            if let warning = reader.integrity.warning(path: reader.path, frames: reader.framesRead) { console.warn(warning) }
-        } else {
-            (info, fingerprint) = try captureLive(sourcePath, seconds: seconds, keep: parsed.value("keep"), replace: parsed.has("force"), console: console) {
-                (frame) throws(CommandFailure) in try session.add(frame)
-            }
-        }
-
-        // Everything from here to the printed token is what attest adds after
-        // the capture window closes; the summary reports it.
-        let windowClosed = monotonicNanoseconds()
-        let assessment = fingerprint.map { PathAssessor.assess($0) }
-        let forensics = session.forensics?.report(timing: info.timing, nominalInterval: info.frameInterval, driver: fingerprint?.querycap.driver)
-        let faceResult = faces?.finish(policy: policy.faceQualityThresholds)
-        let evidence = try writeEvidence(faceResult?.best ?? session.best, to: evidencePath)
-        let facts = SessionFacts(
-            info: info, fingerprint: fingerprint, assessment: assessment, fromFile: fromFile, frames: session.frames,
-            kernelDuration: session.kernelDuration, chainLink: session.chain.link, evidenceImageSHA256: evidence.imageSHA256,
-            evidenceFrameIndex: evidence.frameIndex, evidenceFramePayloadSHA256: evidence.framePayloadSHA256, forensics: forensics, faces: faceResult?.report)
-        let claims = AttestationClaims(
-            facts, policy: policy, nonce: nonce, audience: parsed.value("audience"), issuer: parsed.value("issuer") ?? "captureguard:\(signer.kid)",
-            now: Int64(Date().timeIntervalSince1970), jti: UUID().uuidString.lowercased())
-        let token: String
+        let request = AttestRequest(nonce: nonce, audience: parsed.value("audience"), seconds: seconds, keep: parsed.value("keep"),
+                                    replaceKept: parsed.has("force"), filePacing: .immediate)
+        let outcome = try AttestSession.run(sourcePath, setup: setup, request: request, console: console)
         do {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            token = try signer.sign(claims: Array(try encoder.encode(claims)))
+            try Data(outcome.evidencePNG).write(to: URL(fileURLWithPath: evidencePath), options: .atomic)
         } catch {
-            throw CommandFailure(.internalError, "cannot sign the token: \(error)")
+            throw CommandFailure(.outputError, "\(evidencePath): cannot write the evidence image: \(error.localizedDescription)")
         }
-        console.out(token)
-        let postCapture = String(format: "%.1f", Double(monotonicNanoseconds() - windowClosed) / 1e6)
-        let reasonText = claims.reasons.isEmpty ? "" : " (\(claims.reasons.joined(separator: ",")))"
-        let faceText = faceResult.map { "; a face in \($0.report.framesWithFace) of \($0.report.framesSampled) sampled frames" } ?? "; faces not assessed"
-        console.writeError("attest: \(claims.decision.rawValue)\(reasonText); capture path \((assessment?.verdict ?? .unknown).rawValue); \(session.frames) frames\(faceText); evidence \(evidencePath) frame \(evidence.frameIndex) sha256 \(evidence.imageSHA256.prefix(16))…; token \(token.utf8.count) bytes, kid \(signer.kid); \(postCapture) ms after capture\n")
+        console.out(outcome.token)
+        let postCapture = String(format: "%.1f", Double(monotonicNanoseconds() - outcome.windowClosed) / 1e6)
+        console.writeError("attest: \(outcome.summary); evidence \(evidencePath) frame \(outcome.evidenceFrameIndex) sha256 \(outcome.evidenceImageSHA256.prefix(16))…; token \(outcome.token.utf8.count) bytes, kid \(setup.signer.kid); \(postCapture) ms after capture\n")
         return .success
     }
 
@@ -138,7 +88,8 @@ enum AttestCommand {
     /// Streams a live device's raw frames to `handle` (and optionally into a
     /// capture file) for `seconds`.
     static func captureLive(
-        _ path: String, seconds: Double, keep: String?, replace: Bool, console: Console, handle: (Frame) throws(CommandFailure) -> Void
+        _ path: String, seconds: Double, keep: String?, replace: Bool, stop: (any StopRequest)? = nil, console: Console,
+        handle: (Frame) throws(CommandFailure) -> Void
     ) throws(CommandFailure) -> (CaptureInfo, DeviceFingerprint?) {
         let device: VideoDevice
         let source: DeviceFrameSource
@@ -158,7 +109,8 @@ enum AttestCommand {
         } catch {
             throw CommandFailure(error)
         }
-        let stopSignals = StopSignals()
+        // Blocks SIGINT/SIGTERM for the window unless the caller handles them.
+        let stopSignals = stop ?? StopSignals()
         defer { withExtendedLifetime(stopSignals) {} }
         let outcome = try CaptureWindow.run(source, seconds: seconds, frameLimit: nil, stopSignals: stopSignals, console: console) { (frame) throws(CommandFailure) in
             try handle(frame)
@@ -171,9 +123,8 @@ enum AttestCommand {
     }
 
     /// Converts the evidence frame (the best face frame, else the sharpest
-    /// frame) to RGB, writes it as PNG (atomically) and returns its digests
-    /// for the token.
-    static func writeEvidence(_ best: (frame: Frame, payloadDigest: [UInt8])?, to path: String) throws(CommandFailure) -> (imageSHA256: String, frameIndex: Int, framePayloadSHA256: String) {
+    /// frame) to RGB and encodes it as PNG; the token carries its digests.
+    static func encodeEvidence(_ best: (frame: Frame, payloadDigest: [UInt8])?) throws(CommandFailure) -> (png: [UInt8], imageSHA256: String, frameIndex: Int, framePayloadSHA256: String) {
         guard let best else { throw CommandFailure(.invalidInput, "no frame to attest") }
         let png: [UInt8]
         do {
@@ -186,12 +137,7 @@ enum AttestCommand {
             throw CommandFailure(error)
         }
         do {
-            try Data(png).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw CommandFailure(.outputError, "\(path): cannot write the evidence image: \(error.localizedDescription)")
-        }
-        do {
-            return (try SHA256.hexDigest(png), best.frame.metadata.index, hexString(best.payloadDigest))
+            return (png, try SHA256.hexDigest(png), best.frame.metadata.index, hexString(best.payloadDigest))
         } catch {
             throw CommandFailure(error)
         }

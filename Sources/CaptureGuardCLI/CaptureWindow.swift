@@ -18,7 +18,7 @@ enum CaptureWindow {
     }
 
     static func run(
-        _ source: DeviceFrameSource, seconds: Double, frameLimit: Int?, stopSignals: StopSignals, console: Console,
+        _ source: DeviceFrameSource, seconds: Double, frameLimit: Int?, stopSignals: any StopRequest, console: Console,
         handle: (Frame) throws(CommandFailure) -> Void
     ) throws(CommandFailure) -> Outcome {
         var progress = RecordingProgress(console: console, seconds: seconds)
@@ -109,7 +109,18 @@ struct RecordingProgress {
 /// Blocks SIGINT and SIGTERM for the recording loop and reports whether one
 /// arrived, so the loop can close the capture file cleanly. Polling the
 /// pending set needs no signal handler and no global state.
-final class StopSignals {
+/// Whether the capture loop should stop early.
+protocol StopRequest: AnyObject {
+    var pending: Bool { get }
+}
+
+/// Never asks to stop: `serve` handles its signals on a thread of its own
+/// and lets a running session finish.
+final class NoStopRequest: StopRequest {
+    var pending: Bool { false }
+}
+
+final class StopSignals: StopRequest {
     private static let signals = [SIGINT, SIGTERM]
     private var previousMask = sigset_t()
     private var previousActions: [sigaction] = []

@@ -46,7 +46,7 @@ public enum CommandLineTool {
         DeviceCommands.devices, DeviceCommands.inspect, PathCommands.assessPath, PathCommands.enrollPath,
         RecordCommand.command, FileCommands.replay, FileCommands.importY4M, FileCommands.importMJPEG, FileCommands.exportY4M,
         ForensicsCommands.analyze, ForensicsCommands.enrollSensor, FaceCommands.detectFaces,
-        AttestCommand.command, TokenCommands.keygen, TokenCommands.verify,
+        AttestCommand.command, TokenCommands.keygen, TokenCommands.verify, ServeCommand.command, AuditCommand.command,
     ]
 
     /// Runs one invocation (arguments without the program name) and returns

@@ -34,6 +34,8 @@ public enum ExitCode: Int32, CaseIterable, Sendable {
     case insecureKey = 13
     /// `verify` rejected the token; stderr is "captureguard verify: CODE: detail".
     case tokenRejected = 20
+    /// An audit log whose hash chain is broken (audit-verify, serve --audit).
+    case auditBroken = 21
     /// SIGINT or SIGTERM stopped a recording; every frame before it was kept.
     case interrupted = 130
 
@@ -54,6 +56,7 @@ public enum ExitCode: Int32, CaseIterable, Sendable {
         case .formatRejected: return "requested format, size or rate not supported by the device"
         case .insecureKey: return "the private key file is readable by group or others (chmod 600)"
         case .tokenRejected: return "verify rejected the token; stderr is 'captureguard verify: CODE: detail'"
+        case .auditBroken: return "the audit log's hash chain is broken (edited, deleted or reordered records, or a torn last line)"
         case .interrupted: return "interrupted by SIGINT/SIGTERM; the capture file is closed with every frame so far"
         }
     }

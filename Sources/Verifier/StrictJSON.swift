@@ -7,7 +7,7 @@ import Foundation
 /// raw control characters, and nesting deeper than `maximumDepth`. One pass,
 /// no Foundation parser: verification time is dominated by this and the
 /// signature.
-enum StrictJSON {
+public enum StrictJSON {
     /// Claims nest three levels; 32 leaves room and bounds the recursion an
     /// unauthenticated header can cause.
     static let maximumDepth = 32
@@ -15,7 +15,7 @@ enum StrictJSON {
     /// The object, or nil if `bytes` is not exactly one strict JSON object.
     /// Numbers become `Int` when integral and in range, else `Double`;
     /// `null` becomes `NSNull`.
-    static func object(_ bytes: [UInt8]) -> [String: Any]? {
+    public static func object(_ bytes: [UInt8]) -> [String: Any]? {
         bytes.withUnsafeBufferPointer { buffer in
             var parser = Parser(bytes: buffer)
             parser.skipWhitespace()

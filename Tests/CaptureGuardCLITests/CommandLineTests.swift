@@ -19,7 +19,7 @@ func runCLI(_ arguments: [String]) -> (status: Int32, out: String, err: String) 
 final class CommandLineTests: XCTestCase {
     func testEveryCommandHasHelp() {
         XCTAssertEqual(CommandLineTool.commands.map(\.name),
-                       ["devices", "inspect", "assess-path", "enroll-path", "record", "replay", "import-y4m", "import-mjpeg", "export-y4m", "analyze", "enroll-sensor", "detect-faces", "attest", "keygen", "verify"])
+                       ["devices", "inspect", "assess-path", "enroll-path", "record", "replay", "import-y4m", "import-mjpeg", "export-y4m", "analyze", "enroll-sensor", "detect-faces", "attest", "keygen", "verify", "serve", "audit-verify"])
         for command in CommandLineTool.commands {
             let result = runCLI([command.name, "--help"])
             XCTAssertEqual(result.status, 0, command.name)

@@ -172,6 +172,34 @@ final class SignatureTests: XCTestCase {
         }
     }
 
+    func testAuditChainCatchesEditedDeletedAndTornRecords() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("audit-\(UUID().uuidString).log").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        do {
+            let log = try AuditLog(path: path)
+            for index in 0..<3 { try log.append(time: "t\(index)", jti: "j\(index)", decision: "pass", reasons: [], token: "token\(index)") }
+            XCTAssertEqual(log.state.records, 3)
+        }
+        let reopened = try AuditLog(path: path)
+        try reopened.append(time: "t3", jti: "j3", decision: "fail", reasons: ["test_driver"], token: "token3")
+        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        let summary = try AuditChain.verify(bytes)
+        XCTAssertEqual(summary.records, 4, "appends after a reopen continue the chain")
+        XCTAssertEqual(summary.head, reopened.state.head)
+        var lines = bytes.split(separator: 0x0a).map(Array.init)
+        func verifies(_ lines: [[UInt8]], torn: Bool = false) -> Bool {
+            let joined: [UInt8] = lines.reduce(into: []) { $0 += $1 + [0x0a] }
+            return (try? AuditChain.verify(torn ? Array(joined.dropLast(5)) : joined)) != nil
+        }
+        XCTAssertTrue(verifies(lines))
+        XCTAssertFalse(verifies(lines, torn: true), "a torn last line")
+        XCTAssertFalse(verifies(Array(lines[0..<1] + lines[2...])), "a deleted record")
+        XCTAssertFalse(verifies([lines[1], lines[0]] + lines[2...]), "swapped records")
+        lines[1] = Array(String(decoding: lines[1], as: UTF8.self).replacingOccurrences(of: "\"pass\"", with: "\"fail\"").utf8)
+        XCTAssertFalse(verifies(lines), "an edited decision")
+        XCTAssertTrue(verifies(Array(lines[0..<1])), "a prefix alone is a valid chain: anchors catch truncation")
+    }
+
     func testEachClaimCheckHasItsCode() throws {
         let key = try SigningKey.generate(.ed25519)
         let jwks = try KeyFile.jwks(for: key)

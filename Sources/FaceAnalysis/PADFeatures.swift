@@ -11,6 +11,12 @@ import Glibc
 ///   its own white point and gamma (image distortion analysis; Wen et al.,
 ///   TIFS 2015).
 /// - Tone: paper and a backlit panel lift the blacks and compress the range.
+///   Read on the face alone this follows the person (skin tone, lighting);
+///   read on the face's surroundings (hair, clothes, shadows, what is held
+///   up beside the face) it follows the medium: a live scene keeps dark
+///   content there, a print cannot go below its paper's black, a screen
+///   below its backlight and reflected room light (image distortion
+///   analysis's contrast cue; Wen et al., TIFS 2015).
 /// - Specular response: skin has small bright highlights; paper and glass
 ///   reflect flat or as one glare patch.
 /// - Texture: colour-texture LBP histograms over YCbCr and HSV
@@ -39,6 +45,10 @@ public struct PADFrameMeasures: Hashable, Sendable {
     /// about 32 codes, its screens by 17), and print compresses the tone range.
     public var darkLevel: Double
     public var brightLevel: Double
+    /// The 0.5th percentile of luma over the face box grown by half its
+    /// size on every side (clipped to the frame): the darkest content
+    /// around the face, where a recapture's medium sets a floor.
+    public var surroundDark: Double
     /// FaceQuality.sharpness of the face: fine texture a print loses.
     public var sharpness: Double
     /// Uniform LBP(8,1) histograms (59 bins each) of Y, Cb, Cr, H, S and V
@@ -55,6 +65,14 @@ public enum PADMeasurement {
     /// halftone or pixel grid while a small face still fills it.
     static let largestCrop = 128
     static let smallestCrop = 32
+    /// The surround of `surroundDark`: the face box grown by this share of
+    /// its size on every side (2× the box: the hair, neck and what is
+    /// beside the face, mostly on the sheet or screen in an attack).
+    static let surroundMargin = 0.5
+    /// Its percentile: 0.5 % is a few thousand samples for a face 25 % of a
+    /// 720-line frame high, so single noisy or dead pixels do not set it,
+    /// while a small dark region (eyes, nostrils, hair) still does.
+    static let surroundDarkPercentile = 0.005
     /// LBP is read on the face at this size (Boulkenafet et al. use 64×64).
     static let textureSide = 64
     /// Uniform LBP(8,1): 58 uniform codes and one bin for the rest.
@@ -115,8 +133,31 @@ public enum PADMeasurement {
             backgroundStrongestPeak: backgroundSpectrum?.strongest, backgroundPeaks: backgroundSpectrum?.peaks,
             saturationMean: saturationMean, saturationSpread: saturationSpread, cbMean: cbTotal / count, crMean: crTotal / count,
             chromaDiversity: Double(occupied) / Double(bins.count), highlightTail: tail,
-            darkLevel: percentile(0.01), brightLevel: percentile(0.99), sharpness: sharpness,
+            darkLevel: percentile(0.01), brightLevel: percentile(0.99),
+            surroundDark: surroundPercentile(luma, face: face, percentile: surroundDarkPercentile), sharpness: sharpness,
             colourLBP: colourLBP(luma: luma, chroma: chroma, face: inner))
+    }
+
+    /// A luma percentile (the same index rule as the face's) over the face
+    /// box grown by `surroundMargin` on every side, clipped to the frame;
+    /// a 256-bin histogram, so a large surround costs one pass.
+    static func surroundPercentile(_ luma: LumaPlane, face: FaceBox, percentile: Double) -> Double {
+        let marginX = Int(Double(face.width) * surroundMargin), marginY = Int(Double(face.height) * surroundMargin)
+        let x0 = max(0, face.x - marginX), x1 = min(luma.width, face.x + face.width + marginX)
+        let y0 = max(0, face.y - marginY), y1 = min(luma.height, face.y + face.height + marginY)
+        guard x1 > x0, y1 > y0 else { return 0 }
+        var histogram = [Int](repeating: 0, count: 256)
+        for y in y0..<y1 {
+            let row = y * luma.width
+            for x in x0..<x1 { histogram[Int(luma.pixels[row + x])] += 1 }
+        }
+        let rank = Int(percentile * Double((x1 - x0) * (y1 - y0) - 1))
+        var seen = 0
+        for (level, count) in histogram.enumerated() {
+            seen += count
+            if seen > rank { return Double(level) }
+        }
+        return 255
     }
 
     static func samples(_ luma: LumaPlane, _ box: FaceBox) -> [Double] {

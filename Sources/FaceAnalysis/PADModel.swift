@@ -18,6 +18,7 @@ public struct PADFeatures: Hashable, Sendable, Codable {
     public static let scalarNames = [
         "face_peak", "face_peaks", "background_peak", "background_peaks", "saturation_mean", "saturation_spread",
         "cb_mean", "cr_mean", "chroma_diversity", "highlight_tail", "dark_level", "bright_level", "sharpness",
+        "surround_dark",
     ]
 
     public init?(_ measures: [PADFrameMeasures]) {
@@ -45,6 +46,7 @@ public struct PADFeatures: Hashable, Sendable, Codable {
             "dark_level": median(measures.map(\.darkLevel)),
             "bright_level": median(measures.map(\.brightLevel)),
             "sharpness": median(measures.map(\.sharpness)),
+            "surround_dark": median(measures.map(\.surroundDark)),
         ]
         var histogram = [Double](repeating: 0, count: PADMeasurement.colourLBPCount)
         for measure in measures where measure.colourLBP.count == histogram.count {

@@ -86,6 +86,21 @@ final class PADTests: XCTestCase {
         }
     }
 
+    func testSurroundDarkReadsTheDarkestContentAroundTheFace() throws {
+        // Dark hair beside the face (columns 50-89, inside the surround of
+        // the box grown by half its size: columns 40-279); the frame's far
+        // left (columns 0-29, outside the surround) darker still.
+        func frame(hair: UInt8) -> Frame {
+            Self.yuyv(lumaAt: { x, y in x < 30 ? 5 : (50..<90).contains(x) ? hair : Self.skin(x, y) }, chromaAt: { _, _ in (120, 140) })
+        }
+        let live = try measures(frame(hair: 20))
+        let lifted = try measures(frame(hair: 70))
+        XCTAssertEqual(live.surroundDark, 20)
+        XCTAssertEqual(lifted.surroundDark, 70)
+        // The face's own dark level does not see the hair.
+        XCTAssertEqual(live.darkLevel, lifted.darkLevel)
+    }
+
     func testAFaceTooSmallOrGrayHasNoMeasures() throws {
         let frame = Self.yuyv(lumaAt: Self.skin, chromaAt: { _, _ in (128, 128) })
         let luma = try XCTUnwrap(LumaPlane(frame: frame))

@@ -71,7 +71,7 @@ def photos():
 def pad_photos():
     """The face-PAD species' photos (photos.PAD_PHOTOS) with their face
     boxes, from the fetch-real cache, fetching them if needed."""
-    paths = cached_photos(catalogue.PAD_PHOTOS, "PAD face photos")
+    paths = cached_photos([catalogue.file_of(name) for name in catalogue.PAD_PHOTOS], "PAD face photos")
     return [catalogue.Photo.from_catalogue(name, p) for name, p in zip(catalogue.PAD_PHOTOS, paths)]
 
 

@@ -297,7 +297,8 @@ def photo_region(photo, x, y, w, h, out_w, out_h):
         part = np.stack([upsample_bilinear(crop[:, :, c], th, tw) for c in range(3)], axis=2)
         part = np.clip(np.rint(part), 0, 255).astype(np.uint8)
     else:
-        part = media.decode_rgb_region(photo.source, ix0, iy0, ix1 - ix0, iy1 - iy0, tw, th)
+        ox, oy = getattr(photo, "offset", (0, 0))       # a crop of a larger file
+        part = media.decode_rgb_region(photo.source, ix0 + ox, iy0 + oy, ix1 - ix0, iy1 - iy0, tw, th)
     rgb[oy0:oy1, ox0:ox1] = part[:oy1 - oy0, :ox1 - ox0]
     inside[oy0:oy1, ox0:ox1] = 1.0
     return rgb, inside

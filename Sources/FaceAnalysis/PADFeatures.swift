@@ -21,6 +21,10 @@ import Glibc
 ///   reflect flat or as one glare patch.
 /// - Texture: colour-texture LBP histograms over YCbCr and HSV
 ///   (Boulkenafet et al., TIFS 2016), compared with live skin.
+/// - Geometry: a screen's bezel or a sheet's edge is a long, straight,
+///   sharp step beside the face, whatever the photo's colour and tone. A
+///   real room has straight edges too (doors, shelves, a monitor behind
+///   the person), so this is a hint to weigh with the others, not proof.
 public struct PADFrameMeasures: Hashable, Sendable {
     /// Strongest spectral peak of the face crop (log excess over its
     /// neighbourhood, as MoireAnalyser measures it) and how many bins pass
@@ -51,6 +55,11 @@ public struct PADFrameMeasures: Hashable, Sendable {
     public var surroundDark: Double
     /// FaceQuality.sharpness of the face: fine texture a print loses.
     public var sharpness: Double
+    /// The longest straight, sharp edge of one contrast polarity outside
+    /// the face and hair, in face heights: a screen's bezel or a sheet's
+    /// edge is a long straight step, a live scene's edges mostly are not
+    /// (though walls, doors and shelves can be).
+    public var straightEdge: Double
     /// Uniform LBP(8,1) histograms (59 bins each) of Y, Cb, Cr, H, S and V
     /// over the face resampled to 64×64, each normalised to sum 1.
     public var colourLBP: [Double]
@@ -135,6 +144,7 @@ public enum PADMeasurement {
             chromaDiversity: Double(occupied) / Double(bins.count), highlightTail: tail,
             darkLevel: percentile(0.01), brightLevel: percentile(0.99),
             surroundDark: surroundPercentile(luma, face: face, percentile: surroundDarkPercentile), sharpness: sharpness,
+            straightEdge: straightEdgeLength(luma, face: face),
             colourLBP: colourLBP(luma: luma, chroma: chroma, face: inner))
     }
 
@@ -158,6 +168,90 @@ public enum PADMeasurement {
             if seen > rank { return Double(level) }
         }
         return 255
+    }
+
+    /// `straightEdge`: luma averaged over 2×2 blocks (a bezel's edge stays
+    /// a one-to-two-sample step, sensor noise drops by half), Sobel
+    /// gradients, and a Hough transform of the samples whose gradient
+    /// exceeds `edgeGradient`: each votes for the lines through it whose
+    /// signed normal lies within `edgeVoteSpread` bins of its own gradient
+    /// direction (signed, so the two sides of a thin line do not add up).
+    /// The fullest line, in samples, over the face height in samples.
+    static let edgeDownsample = 2
+    /// Gradient threshold in luma codes per (downsampled) sample, Sobel
+    /// normalised by 8: chosen on the train split only (seed 7, 56 per
+    /// species, 40 train each; a Python prototype of this measure on the
+    /// corpus's face boxes) among 8, 16, 24 and 32: genuine-vs-screen AUC
+    /// 0.83, 0.92, 0.95, 0.95 and screens above every genuine capture 16,
+    /// 28, 32, 30 of 40. A weaker threshold admits soft edges (a live
+    /// scene's blurred or feathered outlines).
+    static let edgeGradient = 24.0
+    /// Signed normal directions: 0.5° bins, fine enough that a line
+    /// across a 640-sample-wide frame stays within one 2-sample rho bin
+    /// (a 640-sample line 0.25° off a bin's centre drifts by 2.8 samples
+    /// end to end, about one bin).
+    static let edgeDirections = 720
+    /// ±6 bins (±3°): a Sobel direction on a blurred step is good to a few
+    /// degrees, so each sample votes over that range.
+    static let edgeVoteSpread = 6
+    /// Rho bins of 2 samples: a blurred step passes the threshold on about
+    /// two samples across.
+    static let edgeRhoBin = 2.0
+    /// Excluded around the face: the box grown by this share on every
+    /// side (hair and ears, whose curved edges are not the question).
+    static let edgeFaceMargin = 0.25
+
+    static func straightEdgeLength(_ luma: LumaPlane, face: FaceBox) -> Double {
+        let step = edgeDownsample
+        let w = luma.width / step, h = luma.height / step
+        guard w >= 3, h >= 3, face.height >= step else { return 0 }
+        var small = [Double](repeating: 0, count: w * h)
+        let area = Double(step * step)
+        for y in 0..<h {
+            for x in 0..<w {
+                var total = 0
+                for dy in 0..<step {
+                    let row = (y * step + dy) * luma.width + x * step
+                    for dx in 0..<step { total += Int(luma.pixels[row + dx]) }
+                }
+                small[y * w + x] = Double(total) / area
+            }
+        }
+        let fx0 = (Double(face.x) - edgeFaceMargin * Double(face.width)) / Double(step)
+        let fx1 = (Double(face.x + face.width) + edgeFaceMargin * Double(face.width)) / Double(step)
+        let fy0 = (Double(face.y) - edgeFaceMargin * Double(face.height)) / Double(step)
+        let fy1 = (Double(face.y + face.height) + edgeFaceMargin * Double(face.height)) / Double(step)
+        let bins = edgeDirections
+        var cosines = [Double](repeating: 0, count: bins), sines = [Double](repeating: 0, count: bins)
+        for bin in 0..<bins {
+            let angle = (Double(bin) + 0.5) / Double(bins) * 2 * Double.pi - Double.pi
+            cosines[bin] = cos(angle)
+            sines[bin] = sin(angle)
+        }
+        let reach = Int((Double(w * w + h * h)).squareRoot() / edgeRhoBin) + 2
+        let span = 2 * reach + 1
+        var votes = [Int](repeating: 0, count: bins * span)
+        let threshold = edgeGradient * edgeGradient
+        for y in 1..<(h - 1) {
+            for x in 1..<(w - 1) {
+                if Double(x) > fx0, Double(x) < fx1, Double(y) > fy0, Double(y) < fy1 { continue }
+                let a = small[(y - 1) * w + x - 1], b = small[(y - 1) * w + x], c = small[(y - 1) * w + x + 1]
+                let d = small[y * w + x - 1], f = small[y * w + x + 1]
+                let g = small[(y + 1) * w + x - 1], k = small[(y + 1) * w + x], m = small[(y + 1) * w + x + 1]
+                let gx = ((c + 2 * f + m) - (a + 2 * d + g)) / 8
+                let gy = ((g + 2 * k + m) - (a + 2 * b + c)) / 8
+                guard gx * gx + gy * gy > threshold else { continue }
+                let centre = Int(((atan2(gy, gx) + Double.pi) / (2 * Double.pi) * Double(bins)).rounded(.down))
+                for offset in -edgeVoteSpread...edgeVoteSpread {
+                    let bin = ((centre + offset) % bins + bins) % bins
+                    let rho = Int((Double(x) * cosines[bin] + Double(y) * sines[bin]) / edgeRhoBin + Double(reach))
+                    guard rho >= 0, rho < span else { continue }
+                    votes[bin * span + rho] += 1
+                }
+            }
+        }
+        let best = votes.max() ?? 0
+        return Double(best) / (Double(face.height) / Double(step))
     }
 
     static func samples(_ luma: LumaPlane, _ box: FaceBox) -> [Double] {

@@ -18,7 +18,7 @@ public struct PADFeatures: Hashable, Sendable, Codable {
     public static let scalarNames = [
         "face_peak", "face_peaks", "background_peak", "background_peaks", "saturation_mean", "saturation_spread",
         "cb_mean", "cr_mean", "chroma_diversity", "highlight_tail", "dark_level", "bright_level", "sharpness",
-        "surround_dark",
+        "surround_dark", "straight_edge",
     ]
 
     public init?(_ measures: [PADFrameMeasures]) {
@@ -47,6 +47,7 @@ public struct PADFeatures: Hashable, Sendable, Codable {
             "bright_level": median(measures.map(\.brightLevel)),
             "sharpness": median(measures.map(\.sharpness)),
             "surround_dark": median(measures.map(\.surroundDark)),
+            "straight_edge": median(measures.map(\.straightEdge)),
         ]
         var histogram = [Double](repeating: 0, count: PADMeasurement.colourLBPCount)
         for measure in measures where measure.colourLBP.count == histogram.count {

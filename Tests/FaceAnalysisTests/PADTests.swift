@@ -101,6 +101,20 @@ final class PADTests: XCTestCase {
         XCTAssertEqual(live.darkLevel, lifted.darkLevel)
     }
 
+    func testStraightEdgeSeesABezelAroundTheFace() throws {
+        // A dark 8-pixel frame (a bezel) around the face, outside the
+        // excluded face-and-hair box (columns 70-249, rows 30-209): its
+        // top and bottom edges run 240 columns, twice the face height.
+        let framed = try measures(Self.yuyv(lumaAt: { x, y in
+            let inside = (40..<280).contains(x) && (10..<230).contains(y)
+            let bezel = inside && !((48..<272).contains(x) && (18..<222).contains(y))
+            return bezel ? 20 : Self.skin(x, y)
+        }, chromaAt: { _, _ in (120, 140) }))
+        let plain = try measures(Self.yuyv(lumaAt: Self.skin, chromaAt: { _, _ in (120, 140) }))
+        XCTAssertGreaterThan(framed.straightEdge, 1.5)
+        XCTAssertLessThan(plain.straightEdge, 0.2)
+    }
+
     func testAFaceTooSmallOrGrayHasNoMeasures() throws {
         let frame = Self.yuyv(lumaAt: Self.skin, chromaAt: { _, _ in (128, 128) })
         let luma = try XCTUnwrap(LumaPlane(frame: frame))

@@ -79,6 +79,7 @@ final class AgentService: Sendable {
     }
 
     var sessionRunning: Bool { state.withLock { $0.running != nil } }
+    var sessionsServed: Int { state.withLock { $0.sessionsServed } }
 
     // MARK: health
 
@@ -190,11 +191,11 @@ final class AgentService: Sendable {
 
         let (deviceState, holders) = Self.probe(options.device)
         if deviceState == .lost {
-            return failed(.error(.serviceUnavailable, "device_lost", "\(options.device) is gone (unplugged or unbound)", headers: [HTTPHeader("Retry-After", "5")]), started: now)
+            return failed(.init(.serviceUnavailable, "device_lost", "\(options.device) is gone (unplugged or unbound)"), started: now)
         }
         if deviceState == .busy {
             let named = holders.map { "\($0.command) (pid \($0.pid))" }.joined(separator: ", ")
-            return failed(.error(.serviceUnavailable, "device_busy", "\(options.device) is held by \(named)", headers: [HTTPHeader("Retry-After", "5")]), started: now)
+            return failed(.init(.serviceUnavailable, "device_busy", "\(options.device) is held by \(named)"), started: now)
         }
         let attestRequest = AttestRequest(nonce: parsed.nonce, audience: parsed.audience, seconds: parsed.seconds, keep: nil, replaceKept: false,
                                           filePacing: .recorded, stop: NoStopRequest())
@@ -203,14 +204,14 @@ final class AgentService: Sendable {
         do {
             outcome = try AttestSession.run(options.device, setup: setup, request: attestRequest, console: quiet)
         } catch {
-            return failed(Self.response(for: error), started: now, detail: error.message)
+            return failed(Self.refusal(for: error), started: now)
         }
         let record: AuditRecord?
         do {
             record = try audit?.append(time: CommandLineTool.timestamp(), jti: outcome.jti, decision: outcome.decision.rawValue, reasons: outcome.reasons, token: outcome.token)
         } catch {
             // A token the audit log cannot account for is not released.
-            return failed(.error(.internalServerError, "audit_failed", error.message), started: now, detail: error.message)
+            return failed(.init(.internalServerError, "audit_failed", error.message), started: now)
         }
         let postCapture = Double(monotonicNanoseconds() - outcome.windowClosed) / 1e6
         state.withLock { current in
@@ -236,26 +237,26 @@ final class AgentService: Sendable {
         ])
     }
 
-    private func failed(_ response: HTTPResponse, started: Int64, detail: String? = nil) -> HTTPResponse {
+    /// Counts and logs a failed session and answers it. A 503 carries
+    /// Retry-After: 5: a USB camera re-enumerates, or a holder lets go,
+    /// within seconds, and a kiosk app should not hammer a lost device.
+    private func failed(_ error: HTTPRequestError, started: Int64) -> HTTPResponse {
         state.withLock { $0.sessionsFailed += 1 }
-        let code = (try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])?["error"] as? String ?? "unknown"
-        var line: [String: Any] = ["status": response.status.rawValue, "code": code, "total_ms": rounded(Double(monotonicNanoseconds() - started) / 1e6)]
-        if let detail { line["detail"] = detail }
-        log.write("session_failed", line, level: "error")
-        return response
+        log.write("session_failed", ["status": error.status.rawValue, "code": error.code, "detail": error.detail,
+                                     "total_ms": rounded(Double(monotonicNanoseconds() - started) / 1e6)], level: "error")
+        let retry = error.status == .serviceUnavailable ? [HTTPHeader("Retry-After", "5")] : []
+        return .error(error.status, error.code, error.detail, headers: retry)
     }
 
     /// A session's failure as the client sees it: the camera's troubles are
     /// 503 (try again later), anything else 500.
-    static func response(for failure: CommandFailure) -> HTTPResponse {
-        let retry = [HTTPHeader("Retry-After", "5")]
+    static func refusal(for failure: CommandFailure) -> HTTPRequestError {
         switch failure.code {
-        case .notFound, .deviceLost: return .error(.serviceUnavailable, "device_lost", failure.message, headers: retry)
-        case .deviceBusy: return .error(.serviceUnavailable, "device_busy", failure.message, headers: retry)
-        case .timeout: return .error(.serviceUnavailable, "device_timeout", failure.message, headers: retry)
-        case .permissionDenied, .notV4L2, .cannotCapture, .formatRejected:
-            return .error(.serviceUnavailable, "device_unusable", failure.message, headers: retry)
-        default: return .error(.internalServerError, "session_failed", failure.message)
+        case .notFound, .deviceLost: return .init(.serviceUnavailable, "device_lost", failure.message)
+        case .deviceBusy: return .init(.serviceUnavailable, "device_busy", failure.message)
+        case .timeout: return .init(.serviceUnavailable, "device_timeout", failure.message)
+        case .permissionDenied, .notV4L2, .cannotCapture, .formatRejected: return .init(.serviceUnavailable, "device_unusable", failure.message)
+        default: return .init(.internalServerError, "session_failed", failure.message)
         }
     }
 

@@ -166,6 +166,8 @@ struct RecordedPacer {
         limit = Int64(seconds * 1e9)
         // 30 fps: the usual kiosk camera, when the file states no rate.
         let nominal = info.frameInterval.map { Double($0.numerator) / Double(max(1, $0.denominator)) } ?? (1.0 / 30.0)
+        // A 1 ms floor: a zero or corrupt interval must not make the pacer
+        // release every frame at once (1,000 fps is ArgumentLimits' ceiling).
         interval = Int64(max(0.001, nominal) * 1e9)
     }
 

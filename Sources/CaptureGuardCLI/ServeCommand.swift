@@ -146,7 +146,7 @@ enum ServeCommand {
         log.write("started", ["version": CommandLineTool.version, "device": device, "listening": listening, "kid": setup.signer.kid,
                               "policy_version": setup.policy.version, "audit": parsed.value("audit") ?? NSNull()])
         server.run()
-        log.write("stopped", ["sessions_served": service.health()["sessions_served"] ?? 0])
+        log.write("stopped", ["sessions_served": service.sessionsServed])
         return .success
     }
 

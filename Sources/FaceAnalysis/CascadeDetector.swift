@@ -316,6 +316,10 @@ struct WindowEvaluator {
         return value * varianceNorm
     }
 
+    /// Haar stages of depth-1 trees (most of Debian's opencv-data cascades,
+    /// frontalface_default among them): the innermost loop of detection,
+    /// kept apart from `haarTrees` so it walks the nodes without the tree
+    /// indirection.
     mutating func haarStumps(sum: UnsafePointer<Int32>, at base: Int, tiltedAt tiltedBase: Int) -> Int {
         guard normalise(sum, base) else { return -1 }
         guard let node0 = nodes.baseAddress else { return -1 }
@@ -336,6 +340,8 @@ struct WindowEvaluator {
         return 1
     }
 
+    /// Haar stages with deeper trees (frontalface_alt_tree, the 2splits eye
+    /// cascades): each tree is walked from its root to a leaf.
     mutating func haarTrees(sum: UnsafePointer<Int32>, at base: Int, tiltedAt tiltedBase: Int) -> Int {
         guard normalise(sum, base) else { return -1 }
         guard let node0 = nodes.baseAddress else { return -1 }

@@ -200,6 +200,11 @@ public enum PADMeasurement {
     /// Excluded around the face: the box grown by this share on every
     /// side (hair and ears, whose curved edges are not the question).
     static let edgeFaceMargin = 0.25
+    /// The normals' cosines and sines, bin centres from -π: computed once,
+    /// not for every measured frame.
+    static let edgeCosines = (0..<edgeDirections).map { cos(edgeAngle($0)) }
+    static let edgeSines = (0..<edgeDirections).map { sin(edgeAngle($0)) }
+    static func edgeAngle(_ bin: Int) -> Double { (Double(bin) + 0.5) / Double(edgeDirections) * 2 * Double.pi - Double.pi }
 
     static func straightEdgeLength(_ luma: LumaPlane, face: FaceBox) -> Double {
         let step = edgeDownsample
@@ -222,12 +227,7 @@ public enum PADMeasurement {
         let fy0 = (Double(face.y) - edgeFaceMargin * Double(face.height)) / Double(step)
         let fy1 = (Double(face.y + face.height) + edgeFaceMargin * Double(face.height)) / Double(step)
         let bins = edgeDirections
-        var cosines = [Double](repeating: 0, count: bins), sines = [Double](repeating: 0, count: bins)
-        for bin in 0..<bins {
-            let angle = (Double(bin) + 0.5) / Double(bins) * 2 * Double.pi - Double.pi
-            cosines[bin] = cos(angle)
-            sines[bin] = sin(angle)
-        }
+        let cosines = edgeCosines, sines = edgeSines
         let reach = Int((Double(w * w + h * h)).squareRoot() / edgeRhoBin) + 2
         let span = 2 * reach + 1
         var votes = [Int](repeating: 0, count: bins * span)

@@ -18,12 +18,15 @@ public struct ListenError: Error, Sendable {
 /// How long a client may take, and how many may be connected at once.
 public struct ServerConfiguration: Sendable {
     public var limits = HTTPLimits()
-    /// Seconds without a byte before a connection is answered 408 and closed.
+    /// Seconds without a byte before a connection is answered 408 and
+    /// closed. A local client writes its ~200-byte request at once; 5 s
+    /// forgives a stalled app while a silent connection frees its slot soon.
     public var idleTimeout: Double = 5
     /// Seconds from accept to a complete request, however the bytes trickle
-    /// in: the slowloris bound.
+    /// in: the slowloris bound, twice the idle timeout so one pause fits.
     public var requestTimeout: Double = 10
-    /// Seconds to deliver a response to a client that stopped reading.
+    /// Seconds to deliver a response to a client that stopped reading: a
+    /// 720p answer (~3.7 MB) takes milliseconds over a Unix socket.
     public var writeTimeout: Double = 10
     /// Connections served at once; more are answered 503 at accept. One
     /// camera serves one session at a time, so a handful suffices; 64 lets

@@ -49,11 +49,19 @@ public struct VerificationPolicy: Sendable {
 }
 
 /// A token that passed every check.
-public struct VerifiedToken: @unchecked Sendable {
-    public var header: [String: Any]
-    public var claims: [String: Any]
+public struct VerifiedToken: Sendable {
+    /// The header and the claims as parsed and validated: look members up
+    /// (`claimSet.root["captureguard"]?["decision"]?["verdict"]?.string`)
+    /// without building a dictionary of every claim.
+    public let headerSet: StrictJSON.Document
+    public let claimSet: StrictJSON.Document
+
+    /// The header as Foundation values, built on each access.
+    public var header: [String: Any] { headerSet.root.materialized as? [String: Any] ?? [:] }
+    /// The claims as Foundation values, built on each access.
+    public var claims: [String: Any] { claimSet.root.materialized as? [String: Any] ?? [:] }
     /// The payload exactly as signed, for printing without re-encoding.
-    public var payload: [UInt8]
+    public var payload: [UInt8] { claimSet.bytes }
 }
 
 public enum TokenVerifier {
@@ -114,13 +122,16 @@ public enum TokenVerifier {
         else {
             throw .init(.badFormat, "a part is not base64url")
         }
-        guard let header = StrictJSON.object(headerBytes) else { throw .init(.badFormat, "the header is not a JSON object with unique member names") }
-        guard let alg = header["alg"] as? String, let algorithm = allowedAlgorithms[alg] else {
-            throw .init(.unsupportedAlg, "alg '\(header["alg"].map { "\($0)" } ?? "")' is not one of \(allowedAlgorithms.keys.sorted().joined(separator: ", "))")
+        guard case .success(let headerSet) = StrictJSON.Document.parse(headerBytes) else {
+            throw .init(.badFormat, "the header is not a JSON object with unique member names")
+        }
+        let header = headerSet.root
+        guard let alg = header["alg"]?.string, let algorithm = allowedAlgorithms[alg] else {
+            throw .init(.unsupportedAlg, "alg '\(header["alg"]?.description ?? "")' is not one of \(allowedAlgorithms.keys.sorted().joined(separator: ", "))")
         }
         if let critical = header["crit"] { throw .init(.badFormat, "unsupported critical header parameters \(critical)") }
-        guard let kid = header["kid"] as? String, let (jwk, usable) = keys.keys[kid] else {
-            throw .init(.unknownKid, "kid '\(header["kid"].map { "\($0)" } ?? "")' is not in the JWKS")
+        guard let kid = header["kid"]?.string, let (jwk, usable) = keys.keys[kid] else {
+            throw .init(.unknownKid, "kid '\(header["kid"]?.description ?? "")' is not in the JWKS")
         }
         guard let key = usable, key.algorithm == algorithm else {
             throw .init(.unsupportedAlg, "key \(kid) (\(jwk.kty) \(jwk.crv ?? "no crv")) cannot verify \(alg)")
@@ -128,31 +139,40 @@ public enum TokenVerifier {
         // Both algorithms sign with exactly 64 bytes (Ed25519; ES256's r‖s).
         guard signature.count == 64 else { throw .init(.badFormat, "the signature is \(signature.count) bytes, not 64") }
         guard key.verify(signature, over: part(start..<dots[1])) else { throw .init(.badSignature, "the signature does not verify with key \(kid)") }
-        guard let claims = StrictJSON.object(payload) else { throw .init(.badFormat, "the payload is not a JSON object with unique member names") }
-        try checkClaims(claims, policy)
-        return VerifiedToken(header: header, claims: claims, payload: payload)
+        guard case .success(let claimSet) = StrictJSON.Document.parse(payload) else {
+            throw .init(.badFormat, "the payload is not a JSON object with unique member names")
+        }
+        try checkClaims(claimSet.root, policy)
+        return VerifiedToken(headerSet: headerSet, claimSet: claimSet)
     }
 
-    static func checkClaims(_ claims: [String: Any], _ policy: VerificationPolicy) throws(VerificationFailure) {
-        guard let profile = claims["eat_profile"] as? String, profile == Self.profile else {
-            throw .init(.profileUnsupported, "eat_profile '\(claims["eat_profile"].map { "\($0)" } ?? "")' is not \(Self.profile)")
+    static func checkClaims(_ claims: StrictJSON.Value, _ policy: VerificationPolicy) throws(VerificationFailure) {
+        guard let profile = claims["eat_profile"]?.string, profile == Self.profile else {
+            throw .init(.profileUnsupported, "eat_profile '\(claims["eat_profile"]?.description ?? "")' is not \(Self.profile)")
         }
-        guard let exp = integer(claims["exp"]) else { throw .init(.badFormat, "exp is missing or not a number") }
+        guard let exp = claims["exp"]?.integer else { throw .init(.badFormat, "exp is missing or not a number") }
         guard policy.now <= exp + policy.clockSkew else { throw .init(.expired, "expired at \(exp), now \(policy.now)") }
         for name in ["nbf", "iat"] {
             guard let value = claims[name] else { continue }
-            guard let time = integer(value) else { throw .init(.badFormat, "\(name) is not a number") }
+            guard let time = value.integer else { throw .init(.badFormat, "\(name) is not a number") }
             guard time <= policy.now + policy.clockSkew else { throw .init(.notYetValid, "\(name) \(time) is after now \(policy.now)") }
         }
-        guard let nonceText = claims["eat_nonce"] as? String, let nonce = Base64URL.decode(nonceText), nonceSizes.contains(nonce.count) else {
+        guard let nonceText = claims["eat_nonce"]?.string, let nonce = Base64URL.decode(nonceText), nonceSizes.contains(nonce.count) else {
             throw .init(.badFormat, "eat_nonce is missing, not base64url, or not 8-64 bytes")
         }
         guard constantTimeEqual(nonce, policy.nonce) else { throw .init(.nonceMismatch, "eat_nonce differs from the expected nonce") }
         // RFC 7519 §4.1.3: a token addressed to an audience is refused by a
         // verifier that does not identify itself with one of its values.
         let claimed: [String]?
-        if let single = claims["aud"] as? String { claimed = [single] } else { claimed = claims["aud"] as? [String] }
-        if claims["aud"] != nil && claimed == nil { throw .init(.badFormat, "aud is neither a string nor an array of strings") }
+        switch claims["aud"] {
+        case nil: claimed = nil
+        case let value? where value.kind == .string: claimed = value.string.map { [$0] }
+        case let value? where value.kind == .array:
+            let names = value.elements.compactMap(\.string)
+            guard names.count == value.elements.count else { throw .init(.badFormat, "aud is neither a string nor an array of strings") }
+            claimed = names
+        default: throw .init(.badFormat, "aud is neither a string nor an array of strings")
+        }
         if let claimed {
             guard let audience = policy.audience, claimed.contains(audience) else {
                 throw .init(.audienceMismatch, "aud \(claimed) does not include '\(policy.audience ?? "(no audience given)")'")
@@ -161,22 +181,13 @@ public enum TokenVerifier {
             throw .init(.audienceMismatch, "the token has no aud; expected '\(audience)'")
         }
         if let image = policy.evidenceImage {
-            guard let evidence = (claims["captureguard"] as? [String: Any])?["evidence"] as? [String: Any],
-                  let expected = (evidence["image_sha256"] as? String).flatMap(hexBytes)
-            else { throw .init(.evidenceMismatch, "the token carries no evidence image digest") }
+            guard let expected = claims["captureguard"]?["evidence"]?["image_sha256"]?.string.flatMap(hexBytes) else {
+                throw .init(.evidenceMismatch, "the token carries no evidence image digest")
+            }
             let actual: [UInt8]
             do { actual = try SHA256.digest(image) } catch { throw .init(.evidenceMismatch, "cannot hash the image: \(error.message)") }
             guard constantTimeEqual(actual, expected) else { throw .init(.evidenceMismatch, "the image's SHA-256 differs from the token's") }
         }
-    }
-
-    /// A JSON number that is a whole number of seconds (StrictJSON gives
-    /// `Int` for integers, `Double` otherwise, and `Bool` for true/false,
-    /// which is not a time).
-    static func integer(_ value: Any?) -> Int64? {
-        if let whole = value as? Int { return Int64(whole) }
-        guard let number = value as? Double, number.isFinite, number == number.rounded(), abs(number) < 1e15 else { return nil }
-        return Int64(number)
     }
 
     static func hexBytes(_ text: String) -> [UInt8]? {

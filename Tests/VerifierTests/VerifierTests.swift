@@ -22,6 +22,67 @@ final class EncodingTests: XCTestCase {
         XCTAssertNil(Base64URL.decode("abcde"), "a length of 4n+1 cannot occur")
         XCTAssertNil(Base64URL.decode("AB"), "non-zero leftover bits are not canonical")
         XCTAssertNil(Base64URL.decode("ab c"))
+        XCTAssertNil(Base64URL.decode("AAB"), "non-zero leftover bits after three characters")
+        XCTAssertEqual(Base64URL.decode("AAE"), [0x00, 0x01])
+        // A bad character is caught in every position of a quartet and of the tail.
+        for length in [2, 3, 4, 6, 7, 8, 11] {
+            for position in 0..<length {
+                for bad: UInt8 in [UInt8(ascii: "."), UInt8(ascii: "="), 0x00, 0x80, 0xff] {
+                    var text = [UInt8](repeating: UInt8(ascii: "A"), count: length)
+                    text[position] = bad
+                    XCTAssertNil(Base64URL.decode(bytes: text), "byte \(bad) at \(position) of \(length)")
+                }
+            }
+        }
+    }
+
+    /// Random nested documents written by Foundation's serializer come back
+    /// equal from the tape, and random byte edits of them never crash the
+    /// parser; an edited text it accepts reads back the same after another
+    /// round through Foundation.
+    func testRandomDocumentsRoundTripAndEditsNeverCrash() throws {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next(_ bound: Int) -> Int {
+            state ^= state << 13
+            state ^= state >> 7
+            state ^= state << 17
+            return Int(state % UInt64(bound))
+        }
+        let pieces = ["a", "exp", "é", "😀", "\"", "\\", "\n", "/", "\u{1}", "x y", ""]
+        func text() -> String { (0..<next(4)).map { _ in pieces[next(pieces.count)] }.joined() }
+        func value(_ depth: Int) -> Any {
+            switch next(depth > 3 ? 5 : 7) {
+            case 0: return next(2_000_000_000) - 1_000_000_000
+            case 1: return Double(next(1_000_000)) / 64
+            case 2: return text()
+            case 3: return next(2) == 0
+            case 4: return NSNull()
+            case 5: return (0..<next(4)).map { _ in value(depth + 1) }
+            default:
+                var object: [String: Any] = [:]
+                for _ in 0..<next(20) { object[text() + String(next(30))] = value(depth + 1) }
+                return object
+            }
+        }
+        // Equal documents serialise alike with sorted keys (NSDictionary's
+        // isEqual on Linux does not equate bridged and native numbers).
+        func canonical(_ object: Any) throws -> Data { try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) }
+        for round in 0..<300 {
+            var object: [String: Any] = [:]
+            for index in 0..<next(8) { object["k\(index)"] = value(0) }
+            let bytes = Array(try JSONSerialization.data(withJSONObject: object))
+            let parsed = try XCTUnwrap(StrictJSON.object(bytes), "round \(round): \(String(decoding: bytes, as: UTF8.self))")
+            XCTAssertEqual(try canonical(parsed), try canonical(object), "round \(round)")
+            for _ in 0..<20 {
+                var edited = bytes
+                guard !edited.isEmpty else { break }
+                edited[next(edited.count)] = UInt8(next(256))
+                guard let accepted = StrictJSON.object(edited) else { continue }
+                let again = Array(try JSONSerialization.data(withJSONObject: accepted))
+                let reparsed = try XCTUnwrap(StrictJSON.object(again))
+                XCTAssertEqual(try canonical(reparsed), try canonical(accepted), "round \(round), edit of \(String(decoding: edited, as: UTF8.self))")
+            }
+        }
     }
 
     func testDuplicateMemberNamesAreFoundEvenWhenEscaped() {
@@ -54,8 +115,48 @@ final class EncodingTests: XCTestCase {
         XCTAssertEqual(numbers["d"] as? Bool, true)
         XCTAssertTrue(numbers["e"] is NSNull)
         XCTAssertEqual(numbers["f"] as? String, "é\n")
-        XCTAssertNil(TokenVerifier.integer(true), "a boolean is not a time")
-        XCTAssertEqual(TokenVerifier.integer(1_800_000_000), 1_800_000_000)
+        XCTAssertNil(parse(Array(#"{"a":1e400}"#.utf8)), "a number a double cannot hold")
+        XCTAssertNil(parse(Array(("{\"a\":" + String(repeating: "9", count: 400) + "}").utf8)), "400 digits overflow a double")
+        XCTAssertNotNil(parse(Array(("{\"a\":" + String(repeating: "9", count: 299) + "}").utf8)))
+        let times = try XCTUnwrap(try? StrictJSON.Document.parse(Array(#"{"t":true,"n":1800000000,"f":1.8e9,"h":1.5,"s":"1"}"#.utf8)).get()).root
+        XCTAssertNil(times["t"]?.integer, "a boolean is not a time")
+        XCTAssertEqual(times["n"]?.integer, 1_800_000_000)
+        XCTAssertEqual(times["f"]?.integer, 1_800_000_000, "a whole number written with an exponent")
+        XCTAssertNil(times["h"]?.integer, "a fraction is not a whole second")
+        XCTAssertNil(times["s"]?.integer, "a string is not a number")
+    }
+
+    /// The tape answers lookups the way the materialised dictionary does:
+    /// escaped names match their decoded form, nested objects keep their own
+    /// names, and objects past the pairwise limit still catch duplicates.
+    func testDocumentLookupsAndLargeObjects() throws {
+        let text = #"{"a\u0062":{"x":[1,"two",{"x":3}],"y":null},"c":"\u00e9","d":[],"e":{}}"#
+        let root = try StrictJSON.Document.parse(Array(text.utf8)).get().root
+        XCTAssertEqual(root["ab"]?.kind, .object, "an escaped member name matches its decoded form")
+        XCTAssertNil(root[#"a\u0062"#], "and not its escaped spelling")
+        XCTAssertEqual(root["ab"]?["x"]?.elements.count, 3)
+        XCTAssertEqual(root["ab"]?["x"]?.elements[1].string, "two")
+        XCTAssertEqual(root["ab"]?["x"]?.elements[2]["x"]?.integer, 3)
+        XCTAssertEqual(root["ab"]?["y"]?.kind, .null)
+        XCTAssertEqual(root["c"]?.string, "é")
+        XCTAssertEqual(root["d"]?.elements.count, 0)
+        XCTAssertEqual(root["e"]?.members.count, 0)
+        XCTAssertNil(root["x"], "a nested member is not a top-level one")
+        XCTAssertEqual(root.members.map(\.name), ["ab", "c", "d", "e"])
+        let materialized = try XCTUnwrap(root.materialized as? [String: Any])
+        XCTAssertEqual(((materialized["ab"] as? [String: Any])?["x"] as? [Any])?.count, 3)
+
+        for members in [15, 16, 17, 200] {
+            let names = (0..<members).map { "\"k\($0)\":\($0)" }
+            let unique = "{" + names.joined(separator: ",") + "}"
+            let parsed = try StrictJSON.Document.parse(Array(unique.utf8)).get().root
+            XCTAssertEqual(parsed["k\(members - 1)"]?.integer, Int64(members - 1), "\(members) members")
+            for repeated in [0, members - 1] {
+                let escapedName = "k" + String(repeated).utf8.map { #"\u00"# + String($0, radix: 16) }.joined()
+                let duplicate = "{" + names.joined(separator: ",") + ",\"\(escapedName)\":0}"
+                XCTAssertTrue(StrictJSON.hasDuplicateKeys(Array(duplicate.utf8)), "k\(repeated) escaped, after \(members) members")
+            }
+        }
     }
 
     /// The string scanner skips eight plain bytes at a time; every special
@@ -132,13 +233,18 @@ final class SignatureTests: XCTestCase {
             XCTAssertEqual(verified.header["alg"] as? String, alg)
             XCTAssertEqual(verified.header["typ"] as? String, "eat+jwt")
             XCTAssertEqual(verified.header["kid"] as? String, jwks.keys.first?.kid)
+            XCTAssertEqual(verified.claimSet.root["captureguard"]?["evidence"]?["image_sha256"]?.string, try SHA256.hexDigest([1, 2, 3]))
+            XCTAssertEqual(verified.claimSet.root["exp"]?.integer, now + 120)
+            XCTAssertEqual((verified.claims["captureguard"] as? [String: Any]).map { Array($0.keys) }, ["evidence"])
+            XCTAssertEqual(verified.payload, verified.claimSet.bytes)
             // ES256 signatures are randomised; Ed25519 ones are deterministic.
             XCTAssertEqual(try token(key, claims: claims(nonce: nonce, now: now), alg: alg) == text, algorithm == .ed25519)
         }
     }
 
-    /// A key verifies through a copy of one initialised context; reusing it,
-    /// from several threads at once, must neither pass a bad signature nor
+    /// A key verifies through copies of one initialised context: one after
+    /// another (different messages, a bad signature in between) and from
+    /// several threads at once, it must neither pass a bad signature nor
     /// fail a good one.
     func testOneKeyVerifiesRepeatedlyAndConcurrently() throws {
         let nonce = [UInt8](repeating: 7, count: 16)
@@ -152,6 +258,12 @@ final class SignatureTests: XCTestCase {
             bytes[flip] = bytes[flip] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
             let forged = String(decoding: bytes, as: UTF8.self)
             let policy = VerificationPolicy(nonce: nonce, audience: "bank", now: now + 10)
+            let other = try token(key, claims: claims(nonce: nonce, now: now + 1), alg: alg)
+            XCTAssertNotEqual(other, good)
+            for round in 0..<20 {
+                XCTAssertNoThrow(try TokenVerifier.verify(round % 2 == 0 ? good : other, keys: ring, policy: policy), "\(alg) round \(round)")
+                XCTAssertThrowsError(try TokenVerifier.verify(forged, keys: ring, policy: policy), "\(alg) round \(round)")
+            }
             let outcomes = Mutex<[String]>([])
             DispatchQueue.concurrentPerform(iterations: 64) { index in
                 let text = index % 2 == 0 ? good : forged

@@ -11,7 +11,7 @@ tokens against `captureguard verify`.
 
 Run from the project root after `swift build`. Prints "N passed, N failed".
 """
-import base64, json, os, subprocess, sys, tempfile, time, warnings
+import atexit, base64, json, os, shutil, subprocess, sys, tempfile, time, warnings
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -43,6 +43,8 @@ def run(*args, stdin=None):
 
 
 work = tempfile.mkdtemp(prefix="cg-interop-")
+# The directory holds private keys: gone when the run ends, pass or fail.
+atexit.register(shutil.rmtree, work, ignore_errors=True)
 nonce = os.urandom(24)
 N = b64(nonce)
 keys = {}

@@ -88,6 +88,8 @@ final class EncodingTests: XCTestCase {
     func testDuplicateMemberNamesAreFoundEvenWhenEscaped() {
         XCTAssertTrue(StrictJSON.hasDuplicateKeys(Array(#"{"a":1,"a":2}"#.utf8)))
         XCTAssertTrue(StrictJSON.hasDuplicateKeys(Array(#"{"exp":1,"\u0065xp":2}"#.utf8)))
+        XCTAssertTrue(StrictJSON.hasDuplicateKeys(Array(#"{"\u0065xp":1,"exp":2}"#.utf8)), "the escaped spelling first")
+        XCTAssertTrue(StrictJSON.hasDuplicateKeys(Array(#"{"":1,"a":2,"":3}"#.utf8)), "the empty name")
         XCTAssertTrue(StrictJSON.hasDuplicateKeys(Array(#"{"x":{"k":1,"k":2}}"#.utf8)))
         XCTAssertTrue(StrictJSON.hasDuplicateKeys(Array(#"{"\ud83d\ude00":1,"😀":2}"#.utf8)), "a surrogate pair is the same key as the literal")
         XCTAssertFalse(StrictJSON.hasDuplicateKeys(Array(#"{"\ud83d\ude00":1,"\ud83d\ude01":2}"#.utf8)), "different astral keys differ")

@@ -18,20 +18,14 @@ from cryptography.hazmat.primitives import serialization
 from joserfc import jwt as jjwt
 from joserfc.jwk import KeySet
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from suite import Suite  # noqa: E402  (Tests/suite.py)
+
 warnings.filterwarnings("ignore")  # joserfc's "EdDSA is deprecated via RFC 9864"
 AGENT = os.environ.get("CAPTUREGUARD", ".build/debug/captureguard")
 SAMPLE = "Captures/vivid-yuyv-320x180.cgcap"
-passed = failed = 0
-
-
-def check(description, condition, detail=""):
-    global passed, failed
-    if condition:
-        passed += 1
-        print(f"PASS: {description}")
-    else:
-        failed += 1
-        print(f"FAIL: {description}" + (f" -- {detail}" if detail else ""))
+suite = Suite("interop")
+check = suite.check
 
 
 def b64(data):
@@ -186,5 +180,4 @@ r = subprocess.run(example + ["--evidence", tampered, token], capture_output=Tru
 check("the Python example verifier refuses a tampered evidence image",
       r.returncode != 0 and "not the one the agent signed" in (r.stdout + r.stderr), r.stdout + r.stderr)
 
-print(f"interop: {passed} passed, {failed} failed")
-sys.exit(0 if failed == 0 else 1)
+suite.finish()

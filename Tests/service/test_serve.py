@@ -27,22 +27,15 @@ import jwt
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Tools"))
 import agent_client  # noqa: E402  (Tools/agent_client.py)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from suite import Suite  # noqa: E402  (Tests/suite.py)
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--binary", default=os.environ.get("CAPTUREGUARD", ".build/debug/captureguard"))
 args = ap.parse_args()
 AGENT = os.path.abspath(args.binary)
-passed = failed = 0
-
-
-def check(description, condition, detail=""):
-    global passed, failed
-    if condition:
-        passed += 1
-        print(f"PASS: {description}")
-    else:
-        failed += 1
-        print(f"FAIL: {description}" + (f" -- {detail}" if detail else ""))
+suite = Suite("service")
+check = suite.check
 
 
 def b64(data):
@@ -370,5 +363,4 @@ check("--listen 127.0.0.1:PORT serves the API over loopback TCP too", tcp_status
 check("SIGINT stops the agent with exit 0", tcp.stop(signal.SIGINT) == 0)
 
 shutil.rmtree(work, ignore_errors=True)
-print(f"service: {passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+suite.finish()

@@ -3,28 +3,15 @@ cwd = the project). Each suite prints PASS/FAIL lines and ends with
 "N passed, N failed"; Tools/test adds those up."""
 import json, os, subprocess, sys, time
 
+# The guest sees the host's / (Tools/vm/README.md), so the project's shared
+# runner is at hand.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+from suite import Suite  # noqa: E402,F401  (re-exported to the guest suites)
+
 # The release build, as a kiosk runs it: under TCG the debug build cannot keep
 # up with 640x480 YUYV at 25 fps.
 AGENT = os.environ.get("CAPTUREGUARD", ".build/release/captureguard")
 CGCAP = "Tools/captures/cgcap.py"
-
-
-class Suite:
-    def __init__(self, name):
-        self.name, self.passed, self.failed = name, 0, 0
-
-    def check(self, description, condition, detail=""):
-        if condition:
-            self.passed += 1
-            print(f"PASS: {description}", flush=True)
-        else:
-            self.failed += 1
-            print(f"FAIL: {description}" + (f" -- {detail}" if detail else ""), flush=True)
-        return condition
-
-    def finish(self):
-        print(f"{self.name}: {self.passed} passed, {self.failed} failed", flush=True)
-        sys.exit(0 if self.failed == 0 else 1)
 
 
 def run(args, timeout=300):

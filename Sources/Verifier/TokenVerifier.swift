@@ -103,22 +103,19 @@ public enum TokenVerifier {
         guard end - start <= maximumTokenSize else { throw .init(.badFormat, "token is \(end - start) bytes; the limit is \(maximumTokenSize)") }
         // memchr rather than a byte loop: the scan crosses the whole ~3 KB
         // token, and libc's vectorised search makes it about a tenth of the cost.
-        var dots: [Int] = []
-        if let base = bytes.baseAddress {
-            var from = start
-            while dots.count < 3, from < end, let hit = memchr(base + from, Int32(UInt8(ascii: ".")), end - from) {
-                let index = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-                dots.append(index)
-                from = index + 1
-            }
+        func dot(after from: Int) -> Int? {
+            guard let base = bytes.baseAddress, from < end, let hit = memchr(base + from, Int32(UInt8(ascii: ".")), end - from) else { return nil }
+            return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
         }
-        guard dots.count == 2, dots[0] > start, dots[1] > dots[0] + 1, dots[1] < end - 1 else {
+        guard let first = dot(after: start), let second = dot(after: first + 1), dot(after: second + 1) == nil,
+              first > start, second > first + 1, second < end - 1 else {
             throw .init(.badFormat, "a compact JWS has three non-empty parts")
         }
+        let dots = (first, second)
         func part(_ range: Range<Int>) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: bytes[range]) }
-        guard let headerBytes = Base64URL.decode(bytes: part(start..<dots[0])),
-              let payload = Base64URL.decode(bytes: part((dots[0] + 1)..<dots[1])),
-              let signature = Base64URL.decode(bytes: part((dots[1] + 1)..<end))
+        guard let headerBytes = Base64URL.decode(bytes: part(start..<dots.0)),
+              let payload = Base64URL.decode(bytes: part((dots.0 + 1)..<dots.1)),
+              let signature = Base64URL.decode(bytes: part((dots.1 + 1)..<end))
         else {
             throw .init(.badFormat, "a part is not base64url")
         }
@@ -138,7 +135,7 @@ public enum TokenVerifier {
         }
         // Both algorithms sign with exactly 64 bytes (Ed25519; ES256's r‖s).
         guard signature.count == 64 else { throw .init(.badFormat, "the signature is \(signature.count) bytes, not 64") }
-        guard key.verify(signature, over: part(start..<dots[1])) else { throw .init(.badSignature, "the signature does not verify with key \(kid)") }
+        guard key.verify(signature, over: part(start..<dots.1)) else { throw .init(.badSignature, "the signature does not verify with key \(kid)") }
         guard case .success(let claimSet) = StrictJSON.Document.parse(payload) else {
             throw .init(.badFormat, "the payload is not a JSON object with unique member names")
         }
@@ -147,7 +144,7 @@ public enum TokenVerifier {
     }
 
     static func checkClaims(_ claims: StrictJSON.Value, _ policy: VerificationPolicy) throws(VerificationFailure) {
-        guard let profile = claims["eat_profile"]?.string, profile == Self.profile else {
+        guard let profile = claims["eat_profile"], profile.isString(Self.profile) else {
             throw .init(.profileUnsupported, "eat_profile '\(claims["eat_profile"]?.description ?? "")' is not \(Self.profile)")
         }
         guard let exp = claims["exp"]?.integer else { throw .init(.badFormat, "exp is missing or not a number") }
@@ -157,7 +154,7 @@ public enum TokenVerifier {
             guard let time = value.integer else { throw .init(.badFormat, "\(name) is not a number") }
             guard time <= policy.now + policy.clockSkew else { throw .init(.notYetValid, "\(name) \(time) is after now \(policy.now)") }
         }
-        guard let nonceText = claims["eat_nonce"]?.string, let nonce = Base64URL.decode(nonceText), nonceSizes.contains(nonce.count) else {
+        guard let nonce = claims["eat_nonce"]?.base64URLBytes, nonceSizes.contains(nonce.count) else {
             throw .init(.badFormat, "eat_nonce is missing, not base64url, or not 8-64 bytes")
         }
         guard constantTimeEqual(nonce, policy.nonce) else { throw .init(.nonceMismatch, "eat_nonce differs from the expected nonce") }

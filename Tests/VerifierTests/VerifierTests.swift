@@ -24,8 +24,20 @@ final class EncodingTests: XCTestCase {
         XCTAssertNil(Base64URL.decode("ab c"))
         XCTAssertNil(Base64URL.decode("AAB"), "non-zero leftover bits after three characters")
         XCTAssertEqual(Base64URL.decode("AAE"), [0x00, 0x01])
-        // A bad character is caught in every position of a quartet and of the tail.
-        for length in [2, 3, 4, 6, 7, 8, 11] {
+        // Foundation's standard base64, translated, agrees on random bytes
+        // of every length through the 8-character steps, the lone quartet
+        // and both tails.
+        var generator = SystemRandomNumberGenerator()
+        for length in 0..<100 {
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let standard = Data(bytes).base64EncodedString()
+            let url = String(standard.filter { $0 != "=" }.map { $0 == "+" ? "-" : $0 == "/" ? "_" : $0 })
+            XCTAssertEqual(Base64URL.encode(bytes), url)
+            XCTAssertEqual(Base64URL.decode(url), bytes, "length \(length)")
+        }
+        // A bad character is caught in every position of an 8-character
+        // step, a lone quartet and the tail.
+        for length in [2, 3, 4, 6, 7, 8, 11, 12, 15, 16, 19] {
             for position in 0..<length {
                 for bad: UInt8 in [UInt8(ascii: "."), UInt8(ascii: "="), 0x00, 0x80, 0xff] {
                     var text = [UInt8](repeating: UInt8(ascii: "A"), count: length)
@@ -126,6 +138,40 @@ final class EncodingTests: XCTestCase {
         XCTAssertEqual(times["f"]?.integer, 1_800_000_000, "a whole number written with an exponent")
         XCTAssertNil(times["h"]?.integer, "a fraction is not a whole second")
         XCTAssertNil(times["s"]?.integer, "a string is not a number")
+        // Exponents are judged without converting up to 10^307; the edge
+        // of a double's range is converted, and agrees with Foundation.
+        for text in ["1e307", "9.9e307", "99e306", "1.7e308", "1.8e308", "0.001e310", "10e308", "1e-400", "-2e308",
+                     "0e999999", "1e0000001", "1e-9999999", String(repeating: "9", count: 309) + "e-2"] {
+            let finite = Double(text).map(\.isFinite) ?? false
+            XCTAssertEqual(parse(Array(#"{"a":\#(text)}"#.utf8)) != nil, finite, text)
+        }
+        // Digit runs are skipped eight at a time: a run that stops inside
+        // or right after a word still ends at the right byte.
+        for digits in 1...20 {
+            let run = String(repeating: "7", count: digits)
+            XCTAssertEqual(try StrictJSON.Document.parse(Array(#"{"a":0.\#(run),"b":\#(run)}"#.utf8)).get().root["b"]?.double, Double(run))
+            for bad in [":", "/", "a", "\u{7f}", "9x"] {
+                XCTAssertNil(parse(Array(#"{"a":\#(run)\#(bad)}"#.utf8)), "\(run)\(bad)")
+            }
+        }
+        // Integers are read in place, to the edges of Int64.
+        let edges = try StrictJSON.Document.parse(Array(#"{"max":9223372036854775807,"min":-9223372036854775808,"over":9223372036854775808,"under":-9223372036854775809,"zero":-0,"big":99999999999999999999}"#.utf8)).get().root
+        XCTAssertEqual(edges["max"]?.integer, Int64.max)
+        XCTAssertEqual(edges["min"]?.integer, Int64.min)
+        XCTAssertNil(edges["over"]?.integer)
+        XCTAssertNil(edges["under"]?.integer)
+        XCTAssertEqual(edges["zero"]?.integer, 0)
+        XCTAssertNil(edges["big"]?.integer)
+        // Strings compared and base64url-decoded in place, escaped or not.
+        let strings = try StrictJSON.Document.parse(Array(#"{"p":"urn:x","q":"urn\u003ax","n":"AAE","m":"\u0041AE","b":"AA=","i":1}"#.utf8)).get().root
+        XCTAssertTrue(strings["p"]?.isString("urn:x") ?? false)
+        XCTAssertTrue(strings["q"]?.isString("urn:x") ?? false, "an escape decodes before comparing")
+        XCTAssertFalse(strings["p"]?.isString("urn:") ?? true)
+        XCTAssertFalse(strings["i"]?.isString("1") ?? true, "a number is not a string")
+        XCTAssertEqual(strings["n"]?.base64URLBytes, [0, 1])
+        XCTAssertEqual(strings["m"]?.base64URLBytes, [0, 1])
+        XCTAssertNil(strings["b"]?.base64URLBytes)
+        XCTAssertNil(strings["i"]?.base64URLBytes)
     }
 
     /// The tape answers lookups the way the materialised dictionary does:

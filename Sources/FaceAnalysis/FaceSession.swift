@@ -144,7 +144,8 @@ public struct FaceReport: Hashable, Sendable {
 /// scans a sample of frames for faces: the whole frame on the first sample
 /// and every `fullScanEvery` samples after (to count people), and between
 /// them only a window around the last face (tracking), which costs a few
-/// percent of a full scan. Holds no frames; the caller keeps the frame
+/// percent of a full scan. Holds no frames (only the last sample's luma
+/// at half size, for PAD's background motion); the caller keeps the frame
 /// `add` reports as the new best.
 public struct FaceSession: Sendable {
     public let detector: any FaceDetecting
@@ -165,6 +166,9 @@ public struct FaceSession: Sendable {
     public private(set) var maxFaces = 0
     public private(set) var best: FaceObservation?
     private var lastFace: FaceBox?
+    /// The previous sampled frame's luma at half size, for the PAD
+    /// background-motion measure: the one piece of a frame kept.
+    private var previousHalf: PADMeasurement.HalfPlane?
     private var seen = 0
     /// PAD measures of every sampled frame with a face and colour.
     public private(set) var padMeasures: [PADFrameMeasures] = []
@@ -201,10 +205,13 @@ public struct FaceSession: Sendable {
         if fullScan { maxFaces = max(maxFaces, faces.count) }
         let observation = FaceObservation(frameIndex: frameIndex, faces: faces, fullScan: fullScan,
                                           quality: faces.first.flatMap { FaceQuality.measure(luma, face: $0) })
+        let half = PADMeasurement.HalfPlane(luma)
         if let face = faces.first, let chroma, let quality = observation.quality,
-           let measures = PADMeasurement.measure(luma: luma, chroma: chroma, face: face, sharpness: quality.sharpness) {
+           var measures = PADMeasurement.measure(luma: luma, chroma: chroma, face: face, sharpness: quality.sharpness) {
+            if let previousHalf { measures.backgroundMotion = PADMeasurement.backgroundMotion(previous: previousHalf, current: half, face: face) }
             padMeasures.append(measures)
         }
+        previousHalf = half
         let isBest = Self.better(observation, than: best)
         if isBest { best = observation }
         return (observation, isBest)

@@ -63,6 +63,10 @@ public struct PADFrameMeasures: Hashable, Sendable {
     /// Uniform LBP(8,1) histograms (59 bins each) of Y, Cb, Cr, H, S and V
     /// over the face resampled to 64×64, each normalised to sum 1.
     public var colourLBP: [Double]
+    /// How far the scene away from the person moved since the previous
+    /// sampled frame (`PADMeasurement.backgroundMotion`); nil for a
+    /// session's first sample or too little texture away from the person.
+    public var backgroundMotion: Double? = nil
 }
 
 public enum PADMeasurement {
@@ -252,6 +256,88 @@ public enum PADMeasurement {
         }
         let best = votes.max() ?? 0
         return Double(best) / (Double(face.height) / Double(step))
+    }
+
+    /// A luma plane summed over 2×2 blocks (four times the mean), the
+    /// resolution `backgroundMotion` works at: sensor noise drops by half
+    /// and a sampled frame's copy is a quarter of its size.
+    public struct HalfPlane: Hashable, Sendable {
+        public let width: Int
+        public let height: Int
+        public let sums: [UInt16]
+
+        public init(_ luma: LumaPlane) {
+            width = luma.width / 2
+            height = luma.height / 2
+            var sums = [UInt16](repeating: 0, count: width * height)
+            for y in 0..<height {
+                let top = 2 * y * luma.width, bottom = top + luma.width
+                for x in 0..<width {
+                    sums[y * width + x] = UInt16(luma.pixels[top + 2 * x]) + UInt16(luma.pixels[top + 2 * x + 1])
+                        + UInt16(luma.pixels[bottom + 2 * x]) + UInt16(luma.pixels[bottom + 2 * x + 1])
+                }
+            }
+            self.sums = sums
+        }
+    }
+
+    /// `backgroundMotion` leaves out the person: the face box grown by
+    /// this share of its width on either side (hair, ears, shoulders), by
+    /// this share of its height above (hair), and everything below the
+    /// face (neck, body), since all of these move with a live person.
+    static let motionPersonMarginX = 0.75
+    static let motionPersonMarginTop = 0.5
+    /// A sample counts when its central-difference gradient, |∂x| + |∂y|
+    /// in luma codes of the 2×2 mean, reaches this: in the corpus's
+    /// captures the 2×2 mean's temporal noise is about 1-2 codes (sensor.py:
+    /// 3 e- read noise and shot noise at gain 1.5-4, halved by the
+    /// averaging), so on a still scene |ΔI| / |∇I| stays near 0.1 samples
+    /// and a shift of one sample reads near 1.
+    static let motionGradient = 16
+    /// Fewer samples than this away from the person (a face filling the
+    /// frame, a featureless wall) and the measure is not taken.
+    static let motionMinimumSamples = 200
+
+    /// How far the scene away from the person moved between two sampled
+    /// frames, in samples of the 2×2 mean: the median, over samples with a
+    /// strong gradient outside the person (`motionPersonMargin…`), of
+    /// |ΔI| / |∇I|, the normal flow's length. A live person moves against
+    /// a still room; a hand-held print or screen that fills the frame moves
+    /// everything it shows, what looks like the room included (face and
+    /// background motion agree: Anjos and Marcel, IJCB 2011, against photo
+    /// attacks). A sheet or screen that does not fill the frame leaves the
+    /// real room still and shows its edge instead (`straightEdge`). A
+    /// camera that is itself moved, or a crowd behind the person, moves
+    /// the background of a live session too: a hint, not proof. `face` is
+    /// in full-resolution pixels; nil when the planes differ in size or
+    /// too few samples qualify.
+    public static func backgroundMotion(previous: HalfPlane, current: HalfPlane, face: FaceBox) -> Double? {
+        let w = current.width, h = current.height
+        guard previous.width == w, previous.height == h, w >= 3, h >= 3 else { return nil }
+        let personX0 = (Double(face.x) - motionPersonMarginX * Double(face.width)) / 2
+        let personX1 = (Double(face.x + face.width) + motionPersonMarginX * Double(face.width)) / 2
+        let personY0 = (Double(face.y) - motionPersonMarginTop * Double(face.height)) / 2
+        // Sums of four samples: the gradient threshold and the ratio are
+        // taken on the sums, which scales both sides alike.
+        let threshold = 4 * motionGradient
+        var ratios: [Double] = []
+        current.sums.withUnsafeBufferPointer { now in
+            previous.sums.withUnsafeBufferPointer { before in
+                for y in 1..<(h - 1) {
+                    let inPersonRows = Double(y) >= personY0
+                    for x in 1..<(w - 1) {
+                        if inPersonRows, Double(x) >= personX0, Double(x) <= personX1 { continue }
+                        let index = y * w + x
+                        let gradient = abs(Int(now[index + 1]) - Int(now[index - 1])) / 2 + abs(Int(now[index + w]) - Int(now[index - w])) / 2
+                        guard gradient >= threshold else { continue }
+                        ratios.append(Double(abs(Int(now[index]) - Int(before[index]))) / Double(gradient))
+                    }
+                }
+            }
+        }
+        guard ratios.count >= motionMinimumSamples else { return nil }
+        ratios.sort()
+        return ratios[ratios.count / 2]
     }
 
     static func samples(_ luma: LumaPlane, _ box: FaceBox) -> [Double] {

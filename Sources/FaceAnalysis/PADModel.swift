@@ -18,7 +18,7 @@ public struct PADFeatures: Hashable, Sendable, Codable {
     public static let scalarNames = [
         "face_peak", "face_peaks", "background_peak", "background_peaks", "saturation_mean", "saturation_spread",
         "cb_mean", "cr_mean", "chroma_diversity", "highlight_tail", "dark_level", "bright_level", "sharpness",
-        "surround_dark", "straight_edge",
+        "surround_dark", "straight_edge", "background_motion",
     ]
 
     public init?(_ measures: [PADFrameMeasures]) {
@@ -29,6 +29,7 @@ public struct PADFeatures: Hashable, Sendable, Codable {
         }
         let backgrounds = measures.compactMap(\.backgroundStrongestPeak)
         let backgroundCounts = measures.compactMap(\.backgroundPeaks).map(Double.init)
+        let motions = measures.compactMap(\.backgroundMotion)
         frames = measures.count
         // Without room beside the face the background reads as neutral: no
         // excess, no peaks.
@@ -48,6 +49,9 @@ public struct PADFeatures: Hashable, Sendable, Codable {
             "sharpness": median(measures.map(\.sharpness)),
             "surround_dark": median(measures.map(\.surroundDark)),
             "straight_edge": median(measures.map(\.straightEdge)),
+            // No pair of samples to compare (or no texture away from the
+            // person) reads as a still scene: no evidence either way.
+            "background_motion": motions.isEmpty ? 0 : median(motions),
         ]
         var histogram = [Double](repeating: 0, count: PADMeasurement.colourLBPCount)
         for measure in measures where measure.colourLBP.count == histogram.count {

@@ -115,6 +115,57 @@ final class PADTests: XCTestCase {
         XCTAssertLessThan(plain.straightEdge, 0.2)
     }
 
+    /// A room with smooth texture everywhere (a lens-blurred scene: a
+    /// one-sample shift stays within the gradient's linear range).
+    static func room(_ x: Int, _ y: Int) -> UInt8 {
+        UInt8(128 + 60 * sin(Double(x) * 2 * .pi / 20) + 20 * sin(Double(y) * 2 * .pi / 40))
+    }
+
+    static func plane(_ lumaAt: (Int, Int) -> UInt8) throws -> LumaPlane {
+        try XCTUnwrap(LumaPlane(width: width, height: height, pixels: (0..<(width * height)).map { lumaAt($0 % width, $0 / width) }))
+    }
+
+    func testBackgroundMotionSeesTheSceneMoveButNotThePerson() throws {
+        let before = PADMeasurement.HalfPlane(try Self.plane(Self.room))
+        // The person (face box, hair and shoulders: columns 10-309 from
+        // row 0 down) moves 4 pixels; the room stays.
+        let personMoved = PADMeasurement.HalfPlane(try Self.plane { x, y in
+            (10..<310).contains(x) && y >= 0 ? Self.room(x + 4, y) : Self.room(x, y)
+        })
+        // The whole picture moves 2 pixels (one sample of the half plane), as a hand-held screen does.
+        let sceneMoved = PADMeasurement.HalfPlane(try Self.plane { x, y in Self.room(x + 2, y) })
+        let still = try XCTUnwrap(PADMeasurement.backgroundMotion(previous: before, current: before, face: face))
+        XCTAssertEqual(still, 0)
+        let person = try XCTUnwrap(PADMeasurement.backgroundMotion(previous: before, current: personMoved, face: face))
+        XCTAssertLessThan(person, 0.05, "a live person moving against a still room")
+        let scene = try XCTUnwrap(PADMeasurement.backgroundMotion(previous: before, current: sceneMoved, face: face))
+        XCTAssertGreaterThan(scene, 0.5, "everything beside the person moved")
+        // A featureless wall gives too few samples to measure.
+        let wall = PADMeasurement.HalfPlane(try Self.plane { _, _ in 128 })
+        XCTAssertNil(PADMeasurement.backgroundMotion(previous: wall, current: wall, face: face))
+        // Planes of different sizes are not compared.
+        let smaller = PADMeasurement.HalfPlane(try XCTUnwrap(LumaPlane(width: 100, height: 100, pixels: [UInt8](repeating: 9, count: 10_000))))
+        XCTAssertNil(PADMeasurement.backgroundMotion(previous: smaller, current: before, face: face))
+    }
+
+    func testSessionMeasuresBackgroundMotionBetweenSamples() throws {
+        let chromaAt: (Int, Int) -> (UInt8, UInt8) = { _, _ in (120, 140) }
+        let scene = { (shift: Int) in Self.yuyv(lumaAt: { x, y in
+            self.face.x <= x && x < self.face.x + self.face.width && self.face.y <= y && y < self.face.y + self.face.height
+                ? Self.skin(x, y) : Self.room(x + shift, y)
+        }, chromaAt: chromaAt) }
+        func features(_ frames: [Frame]) throws -> PADFeatures {
+            var session = FaceSession(detector: FaceQualityTests.ScriptedDetector(frames.map { _ in [face] }), sampleStride: 1, fullScanEvery: 1)
+            for (index, frame) in frames.enumerated() {
+                _ = session.add(frameIndex: index, luma: try XCTUnwrap(LumaPlane(frame: frame)), chroma: ChromaPlanes(frame: frame))
+            }
+            return try XCTUnwrap(PADFeatures(session.padMeasures))
+        }
+        XCTAssertEqual(try features([scene(0), scene(0), scene(0)]).scalars["background_motion"], 0)
+        XCTAssertGreaterThan(try features([scene(0), scene(2), scene(4)]).scalars["background_motion"] ?? 0, 0.5)
+        XCTAssertEqual(try features([scene(0)]).scalars["background_motion"], 0, "one sample: nothing to compare, read as still")
+    }
+
     func testAFaceTooSmallOrGrayHasNoMeasures() throws {
         let frame = Self.yuyv(lumaAt: Self.skin, chromaAt: { _, _ in (128, 128) })
         let luma = try XCTUnwrap(LumaPlane(frame: frame))

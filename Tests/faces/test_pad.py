@@ -2,7 +2,7 @@
 """Face PAD through `captureguard analyze`, on recaptures the corpus generator
 simulates (Tools/corpus/generate.py --species pad; fixed seed, so the same
 bytes every run):
-  * every capture's analysis carries PAD features (15 scalars, a 354-bin
+  * every capture's analysis carries PAD features (16 scalars, a 354-bin
     colour-texture LBP histogram) and hints from the checked-in model;
   * the agent's hints equal the model's arithmetic redone in Python from
     Tools/corpus/pad-model.json and the printed features (an independent
@@ -65,7 +65,7 @@ def test_features_and_hints_are_there():
     for entry, pad in pads():
         check(pad is not None, f"{entry['path']}: no PAD in the analysis")
         features = pad["features"]
-        check(len(features["scalars"]) == 15 and len(features["colour_lbp"]) == 354, f"{entry['path']}: feature sizes")
+        check(len(features["scalars"]) == 16 and len(features["colour_lbp"]) == 354, f"{entry['path']}: feature sizes")
         check(pad["model"] == model["version"] and pad["hints"] is not None, f"{entry['path']}: model {pad['model']}, hints {pad['hints']}")
 
 

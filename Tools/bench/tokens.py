@@ -5,8 +5,8 @@ one CPU:
     (parse, allowlist, kid, signature, claims) of ~3 KB EdDSA tokens
     whose claims are a real attestation's (token-claims.json: `attest` on
     a generated genuine_face capture, fresh jti, times and nonce per token);
-  * `openssl speed -seconds S ed25519`: the raw Ed25519 verify rate, the
-    ceiling for a whole-token verify;
+  * `openssl speed -seconds S ed25519`: the raw Ed25519 verify rate on a
+    20-byte message, the reference the issue's target is a ratio of;
   * PyJWT verifying the same tokens (signature, exp, aud, nonce compare),
     the baseline to beat;
   * the signature check alone on the same tokens' signing inputs (inside

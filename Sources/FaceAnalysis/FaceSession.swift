@@ -205,10 +205,13 @@ public struct FaceSession: Sendable {
         if fullScan { maxFaces = max(maxFaces, faces.count) }
         let observation = FaceObservation(frameIndex: frameIndex, faces: faces, fullScan: fullScan,
                                           quality: faces.first.flatMap { FaceQuality.measure(luma, face: $0) })
-        let half = PADMeasurement.HalfPlane(luma)
+        // PAD needs colour, so a session without it keeps no half plane.
+        let half = chroma == nil ? nil : PADMeasurement.HalfPlane(luma)
         if let face = faces.first, let chroma, let quality = observation.quality,
            var measures = PADMeasurement.measure(luma: luma, chroma: chroma, face: face, sharpness: quality.sharpness) {
-            if let previousHalf { measures.backgroundMotion = PADMeasurement.backgroundMotion(previous: previousHalf, current: half, face: face) }
+            if let previousHalf, let half {
+                measures.backgroundMotion = PADMeasurement.backgroundMotion(previous: previousHalf, current: half, face: face)
+            }
             padMeasures.append(measures)
         }
         previousHalf = half

@@ -29,6 +29,20 @@ func userCPUSeconds() -> Double {
     getrusage(RUSAGE_SELF.rawValue, &usage)
     return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
 }
+/// Runs `pass` (which verifies `perPass` items) until `seconds` have gone
+/// by, at least once: (per wall second, per user CPU second, items done).
+func rates(seconds: Double?, perPass: Int, _ pass: () throws -> Void) rethrows -> (wall: Double, cpu: Double, done: Int) {
+    let cpuStart = userCPUSeconds()
+    let start = DispatchTime.now().uptimeNanoseconds
+    let deadline = start + UInt64((seconds ?? 0) * 1e9)
+    var done = 0
+    repeat {
+        try pass()
+        done += perPass
+    } while DispatchTime.now().uptimeNanoseconds < deadline
+    let wall = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    return (Double(done) / wall, Double(done) / (userCPUSeconds() - cpuStart), done)
+}
 var arguments = Array(CommandLine.arguments.dropFirst())
 let count = option("--count", in: &arguments).flatMap(Int.init) ?? 2000
 let alg = option("--alg", in: &arguments) ?? "EdDSA"
@@ -71,42 +85,28 @@ do {
     // Both clocks: wall time, and user CPU time, the divisor `openssl speed`
     // uses unless given -elapsed (on a shared VM the two differ by the time
     // the vCPU was taken away, 2-4 % here).
-    let verifyCPUStart = userCPUSeconds()
-    let verifyStart = DispatchTime.now().uptimeNanoseconds
-    let deadline = verifyStart + UInt64((verifySeconds ?? 0) * 1e9)
-    var verified = 0
-    repeat {
+    let verify = try rates(seconds: verifySeconds, perPass: tokens.count) {
         for token in tokens { _ = try TokenVerifier.verify(token, keys: ring, policy: policy) }
-        verified += tokens.count
-    } while DispatchTime.now().uptimeNanoseconds < deadline
-    let verifyElapsed = Double(DispatchTime.now().uptimeNanoseconds - verifyStart) / 1e9
-    let verifyCPU = userCPUSeconds() - verifyCPUStart
-    // The signature check alone, through the same EVP calls, on the same inputs.
+    }
+    // The signature check alone, through the same EVP calls, on the same
+    // inputs, timed the same way: the rate a verifier that spent nothing on
+    // parsing and checks would reach on these tokens, i.e. the Ed25519 check
+    // including SHA-512 over the ~3 KB signing input that openssl speed's
+    // 20-byte message does not have.
     let publicKey = try key.publicKey
     let split = tokens.map { token -> ([UInt8], [UInt8]) in
         let parts = token.split(separator: ".")
         return (Array((parts[0] + "." + parts[1]).utf8), Base64URL.decode(parts[2]) ?? [])
     }
-    // Timed like the whole-token loop (same clocks, same --seconds): the
-    // rate a verifier that spent nothing on parsing and checks would reach
-    // on these tokens, i.e. the Ed25519 check including SHA-512 over the
-    // ~3 KB signing input that openssl speed's 20-byte message does not have.
-    let primitiveCPUStart = userCPUSeconds()
-    let primitiveStart = DispatchTime.now().uptimeNanoseconds
-    let primitiveDeadline = primitiveStart + UInt64((verifySeconds ?? 0) * 1e9)
-    var primitiveVerified = 0
-    repeat {
+    let signatureOnly = rates(seconds: verifySeconds, perPass: split.count) {
         for (input, signature) in split where !publicKey.verify(signature, over: input) { exit(3) }
-        primitiveVerified += split.count
-    } while DispatchTime.now().uptimeNanoseconds < primitiveDeadline
-    let primitiveSeconds = Double(DispatchTime.now().uptimeNanoseconds - primitiveStart) / 1e9
-    let primitiveCPU = userCPUSeconds() - primitiveCPUStart
+    }
     try tokens.joined(separator: "\n").write(toFile: directory + "/tokens.txt", atomically: true, encoding: .utf8)
     try JSONEncoder().encode(jwks).write(to: URL(fileURLWithPath: directory + "/jwks.json"))
     try Base64URL.encode(nonce).write(toFile: directory + "/nonce.txt", atomically: true, encoding: .utf8)
     print(String(format: #"{"alg": "%@", "count": %d, "token_bytes": %d, "sign_per_s": %.1f, "sign_ms": %.4f, "verify_per_s": %.1f, "verify_per_user_cpu_s": %.1f, "verified": %d, "signature_only_per_s": %.1f, "signature_only_per_user_cpu_s": %.1f}"#,
-                 alg, count, tokens[0].utf8.count, Double(count) / signSeconds, signSeconds * 1000 / Double(count), Double(verified) / verifyElapsed, Double(verified) / verifyCPU, verified,
-                 Double(primitiveVerified) / primitiveSeconds, Double(primitiveVerified) / primitiveCPU))
+                 alg, count, tokens[0].utf8.count, Double(count) / signSeconds, signSeconds * 1000 / Double(count),
+                 verify.wall, verify.cpu, verify.done, signatureOnly.wall, signatureOnly.cpu))
 } catch {
     FileHandle.standardError.write(Data("token-bench: \(error)\n".utf8))
     exit(1)

@@ -53,6 +53,15 @@ public struct PADFrameMeasures: Hashable, Sendable {
     /// size on every side (clipped to the frame): the darkest content
     /// around the face, where a recapture's medium sets a floor.
     public var surroundDark: Double
+    /// Mean Cb minus 128 of the brightest `surroundWhiteShare` of the same
+    /// surround: the colour of the whitest content near the face. A live
+    /// scene's whites (a collar, a highlight, a lit wall) and a print's
+    /// paper are lit by the room light the camera is balanced for, so they
+    /// come out neutral or, on skin, warm; a display's white is its own
+    /// (about 6500 K against a 4000 K room) and shows blue. A real
+    /// daylight window beside the face would also show blue, so this is a
+    /// hint to weigh with the others.
+    public var surroundWhiteCb: Double
     /// FaceQuality.sharpness of the face: fine texture a print loses.
     public var sharpness: Double
     /// The longest straight, sharp edge of one contrast polarity outside
@@ -86,6 +95,14 @@ public enum PADMeasurement {
     /// 720-line frame high, so single noisy or dead pixels do not set it,
     /// while a small dark region (eyes, nostrils, hair) still does.
     static let surroundDarkPercentile = 0.005
+    /// The share of the surround whose colour `surroundWhiteCb` reads: 2 %
+    /// of a surround four times the face's area is about 8 % of the face,
+    /// room for a collar, a highlight or a screen's brightest region while
+    /// midtones stay out. Set without a sweep (a Python prototype on the
+    /// seed-7 train split, 2026-11-28); this measure on the pooled train
+    /// splits of seeds 7, 8 and 9, 5th to 95th percentile per identity:
+    /// genuine -14.3 to +0.9, print -1.4 to 0, screen +2.0 to +18.8.
+    static let surroundWhiteShare = 0.02
     /// LBP is read on the face at this size (Boulkenafet et al. use 64×64).
     static let textureSide = 64
     /// Uniform LBP(8,1): 58 uniform codes and one bin for the rest.
@@ -147,7 +164,8 @@ public enum PADMeasurement {
             saturationMean: saturationMean, saturationSpread: saturationSpread, cbMean: cbTotal / count, crMean: crTotal / count,
             chromaDiversity: Double(occupied) / Double(bins.count), highlightTail: tail,
             darkLevel: percentile(0.01), brightLevel: percentile(0.99),
-            surroundDark: surroundPercentile(luma, face: face, percentile: surroundDarkPercentile), sharpness: sharpness,
+            surroundDark: surroundPercentile(luma, face: face, percentile: surroundDarkPercentile),
+            surroundWhiteCb: surroundWhiteCb(luma, chroma: chroma, face: face), sharpness: sharpness,
             straightEdge: straightEdgeLength(luma, face: face),
             colourLBP: colourLBP(luma: luma, chroma: chroma, face: inner))
     }
@@ -172,6 +190,26 @@ public enum PADMeasurement {
             if seen > rank { return Double(level) }
         }
         return 255
+    }
+
+    /// `surroundWhiteCb`: the luma level that the brightest
+    /// `surroundWhiteShare` of the surround reaches, then the mean Cb of
+    /// the chroma samples in the surround whose co-sited luma is at or
+    /// above it. 0 (neutral) when the surround is empty.
+    static func surroundWhiteCb(_ luma: LumaPlane, chroma: ChromaPlanes, face: FaceBox) -> Double {
+        let level = surroundPercentile(luma, face: face, percentile: 1 - surroundWhiteShare)
+        let marginX = Int(Double(face.width) * surroundMargin), marginY = Int(Double(face.height) * surroundMargin)
+        let cx0 = max(0, face.x - marginX) / chroma.stepX, cx1 = min(luma.width, face.x + face.width + marginX) / chroma.stepX
+        let cy0 = max(0, face.y - marginY) / chroma.stepY, cy1 = min(luma.height, face.y + face.height + marginY) / chroma.stepY
+        var total = 0.0, count = 0
+        for cy in cy0..<max(cy0, min(cy1, chroma.height)) {
+            let lumaRow = cy * chroma.stepY * luma.width
+            for cx in cx0..<max(cx0, min(cx1, chroma.width)) where Double(luma.pixels[lumaRow + cx * chroma.stepX]) >= level {
+                total += Double(chroma.cb[cy * chroma.width + cx]) - 128
+                count += 1
+            }
+        }
+        return count == 0 ? 0 : total / Double(count)
     }
 
     /// `straightEdge`: luma averaged over 2×2 blocks (a bezel's edge stays

@@ -18,7 +18,7 @@ public struct PADFeatures: Hashable, Sendable, Codable {
     public static let scalarNames = [
         "face_peak", "face_peaks", "background_peak", "background_peaks", "saturation_mean", "saturation_spread",
         "cb_mean", "cr_mean", "chroma_diversity", "highlight_tail", "dark_level", "bright_level", "sharpness",
-        "surround_dark", "straight_edge", "background_motion",
+        "surround_dark", "straight_edge", "background_motion", "surround_white_cb",
     ]
 
     public init?(_ measures: [PADFrameMeasures]) {
@@ -52,6 +52,7 @@ public struct PADFeatures: Hashable, Sendable, Codable {
             // No pair of samples to compare (or no texture away from the
             // person) reads as a still scene: no evidence either way.
             "background_motion": motions.isEmpty ? 0 : median(motions),
+            "surround_white_cb": median(measures.map(\.surroundWhiteCb)),
         ]
         var histogram = [Double](repeating: 0, count: PADMeasurement.colourLBPCount)
         for measure in measures where measure.colourLBP.count == histogram.count {

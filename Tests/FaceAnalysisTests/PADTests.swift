@@ -101,6 +101,28 @@ final class PADTests: XCTestCase {
         XCTAssertEqual(live.darkLevel, lifted.darkLevel)
     }
 
+    func testSurroundWhiteCbReadsTheColourOfTheBrightestContentAroundTheFace() throws {
+        // A bright patch (a collar, or a screen's white) below the face, in
+        // the surround (rows 190-219 of the box grown by half: rows 0-239),
+        // at luma 230 where the skin stays under 180; the frame's far left
+        // (columns 0-29, outside the surround) brighter and yellow.
+        func frame(patchCb: UInt8) -> Frame {
+            Self.yuyv(lumaAt: { x, y in x < 30 ? 250 : (190..<220).contains(y) && (120..<200).contains(x) ? 230 : Self.skin(x, y) },
+                      chromaAt: { x, y in x < 30 ? (60, 150) : (190..<220).contains(y) && (120..<200).contains(x) ? (patchCb, 128) : (110, 145) })
+        }
+        let neutral = try measures(frame(patchCb: 128))
+        let blue = try measures(frame(patchCb: 150))
+        // 2,400 patch pixels are 4.2 % of the 57,600-pixel surround: the
+        // brightest 2 % lie inside it, the skin's warm Cb (-18) does not count.
+        XCTAssertEqual(neutral.surroundWhiteCb, 0, accuracy: 1e-9)
+        XCTAssertEqual(blue.surroundWhiteCb, 22, accuracy: 1e-9)
+        // The face's own colour does not see the patch.
+        XCTAssertEqual(neutral.cbMean, blue.cbMean)
+        // Nothing bright around the face: the brightest skin sets it.
+        let plain = try measures(Self.yuyv(lumaAt: Self.skin, chromaAt: { _, _ in (110, 145) }))
+        XCTAssertEqual(plain.surroundWhiteCb, -18, accuracy: 1e-9)
+    }
+
     func testStraightEdgeSeesABezelAroundTheFace() throws {
         // A dark 8-pixel frame (a bezel) around the face, outside the
         // excluded face-and-hair box (columns 70-249, rows 30-209): its

@@ -2,7 +2,7 @@
 """Face PAD through `captureguard analyze`, on recaptures the corpus generator
 simulates (Tools/corpus/generate.py --species pad; fixed seed, so the same
 bytes every run):
-  * every capture's analysis carries PAD features (16 scalars, a 354-bin
+  * every capture's analysis carries PAD features (17 scalars, a 354-bin
     colour-texture LBP histogram) and hints from the checked-in model;
   * the agent's hints equal the model's arithmetic redone in Python from
     Tools/corpus/pad-model.json and the printed features (an independent
@@ -11,7 +11,9 @@ bytes every run):
     around the face (surround_dark) by some 30 codes over a live scene, and
     every print in the sample gets a PAD score of at least 0.5 with its
     surround_dark above every genuine capture's, while no genuine capture
-    gets a PAD finding.
+    gets a PAD finding; a display's white is bluer than the room light's,
+    and every screen gets a PAD score of at least 0.5 with its
+    surround_white_cb above every genuine capture's.
 How well the model separates unseen people is Captures/REPORT.md's job
 (Tools/evaluate), not this test's.
 Usage: Tests/faces/test_pad.py [--binary PATH]
@@ -65,7 +67,7 @@ def test_features_and_hints_are_there():
     for entry, pad in pads():
         check(pad is not None, f"{entry['path']}: no PAD in the analysis")
         features = pad["features"]
-        check(len(features["scalars"]) == 16 and len(features["colour_lbp"]) == 354, f"{entry['path']}: feature sizes")
+        check(len(features["scalars"]) == 17 and len(features["colour_lbp"]) == 354, f"{entry['path']}: feature sizes")
         check(pad["model"] == model["version"] and pad["hints"] is not None, f"{entry['path']}: model {pad['model']}, hints {pad['hints']}")
 
 
@@ -107,6 +109,18 @@ def test_prints_are_flagged_and_genuine_are_not():
         check(score >= 0.5, f"{entry['path']}: a print with surround_dark {dark:g} but PAD score {score:.3f}")
 
 
+def test_screens_show_a_display_white():
+    genuine_white = [pad["features"]["scalars"]["surround_white_cb"] for entry, pad in pads() if entry["species"] == "genuine_face"]
+    screens = [(entry, pad) for entry, pad in pads() if entry["species"] == "screen_attack"]
+    check(genuine_white and screens, "no genuine capture or no screen in the sample: the checks below would test nothing")
+    for entry, pad in screens:
+        white, score = pad["features"]["scalars"]["surround_white_cb"], pad["hints"]["score"]
+        print(f"     {entry['path']}: surround_white_cb {white:.2f} (genuine at most {max(genuine_white):.2f}), "
+              f"PAD score {score:.3f}", flush=True)
+        check(white > max(genuine_white), f"{entry['path']}: surround_white_cb {white:.2f} not above the genuine {max(genuine_white):.2f}")
+        check(score >= 0.5, f"{entry['path']}: a screen with surround_white_cb {white:.2f} but PAD score {score:.3f}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--binary")
@@ -120,6 +134,7 @@ def main():
             ("every analysis carries PAD features and the model's hints", test_features_and_hints_are_there),
             ("the agent's hints equal the model redone in Python", test_agent_hints_equal_the_python_arithmetic),
             ("prints score >= 0.5 on their lifted black; no genuine PAD finding", test_prints_are_flagged_and_genuine_are_not),
+            ("screens score >= 0.5 on their blue white", test_screens_show_a_display_white),
         ], "faces-pad")
 
 

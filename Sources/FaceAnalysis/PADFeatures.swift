@@ -59,8 +59,9 @@ public struct PADFrameMeasures: Hashable, Sendable {
     /// paper are lit by the room light the camera is balanced for, so they
     /// come out neutral or, on skin, warm; a display's white is its own
     /// (about 6500 K against a 4000 K room) and shows blue. A real
-    /// daylight window beside the face would also show blue, so this is a
-    /// hint to weigh with the others.
+    /// daylight window beside the face would also show blue, and auto
+    /// white balance on a frame that a screen fills would pull its white
+    /// towards neutral, so this is a hint to weigh with the others.
     public var surroundWhiteCb: Double
     /// FaceQuality.sharpness of the face: fine texture a print loses.
     public var sharpness: Double

@@ -230,7 +230,10 @@ enum ForensicsCommands {
             console.out("faces:   \(faces.verdict.rawValue); a face in \(quality.framesWithFace ?? 0) of \(quality.framesSampled ?? 0) sampled frames" +
                         (quality.guidance.isEmpty ? "" : "; guidance \(quality.guidance.joined(separator: ", "))"))
             if let pad = faces.pad {
-                let hints = pad.hints.map { String(format: "screen %.2f, print %.2f, mask-like %.2f", $0.screen, $0.print, $0.maskLike) }
+                let hints = pad.hints.map {
+                    String(format: "screen %.2f, print %.2f, ", $0.screen, $0.print)
+                        + ($0.maskLike.map { String(format: "mask-like %.2f", $0) } ?? "mask-like not assessed (face too small for texture)")
+                }
                     ?? "no usable model (\(pad.model))"
                 console.out("pad:     \(hints) over \(pad.features.frames) face frames")
             }

@@ -301,7 +301,7 @@ public struct FaceSession: Sendable {
             let evidence = ["frames": "\(features.frames)", "model": model.version]
             for (code, score, what) in [("screen_attack", hints.screen, "a face shown on a screen"),
                                         ("print_attack", hints.print, "a printed photo of a face"),
-                                        ("mask_like_texture", hints.maskLike, "a face surface unlike live skin")]
+                                        ("mask_like_texture", hints.maskLike ?? 0, "a face surface unlike live skin")]
             where score >= PADResult.findingThreshold {
                 findings.append(Finding(code: code, severity: .suspicious, message: "the face looks like \(what) (score \(String(format: "%.2f", score)))",
                                         evidence: evidence.merging(["score": String(format: "%.3f", score)]) { $1 }))

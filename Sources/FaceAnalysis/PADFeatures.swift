@@ -73,6 +73,12 @@ public struct PADFrameMeasures: Hashable, Sendable {
     /// Uniform LBP(8,1) histograms (59 bins each) of Y, Cb, Cr, H, S and V
     /// over the face resampled to 64×64, each normalised to sum 1.
     public var colourLBP: [Double]
+    /// Whether the inner face spans at least `textureSide` pixels each way,
+    /// so the 64×64 resampling only averages: a smaller face is enlarged,
+    /// and LBP(8,1) then reads the enlargement's smooth steps rather than
+    /// skin (kphotoalbum's real 160×120 webcam clip, a 63 px face box, read
+    /// mask-like 1.0 that way).
+    public var textureNative: Bool = true
     /// How far the scene away from the person moved since the previous
     /// sampled frame (`PADMeasurement.backgroundMotion`); nil for a
     /// session's first sample or too little texture away from the person.
@@ -168,7 +174,8 @@ public enum PADMeasurement {
             surroundDark: surroundPercentile(luma, face: face, percentile: surroundDarkPercentile),
             surroundWhiteCb: surroundWhiteCb(luma, chroma: chroma, face: face), sharpness: sharpness,
             straightEdge: straightEdgeLength(luma, face: face),
-            colourLBP: colourLBP(luma: luma, chroma: chroma, face: inner))
+            colourLBP: colourLBP(luma: luma, chroma: chroma, face: inner),
+            textureNative: inner.width >= textureSide && inner.height >= textureSide)
     }
 
     /// A luma percentile (the same index rule as the face's) over the face

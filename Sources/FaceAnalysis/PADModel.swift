@@ -8,10 +8,24 @@ public struct PADFeatures: Hashable, Sendable, Codable {
     public var frames: Int
     public var scalars: [String: Double]
     public var colourLBP: [Double]
+    /// Frames whose face was large enough for texture (`textureNative`);
+    /// the mask-like hint is only given when there is one.
+    public var textureFrames: Int
 
     enum CodingKeys: String, CodingKey {
         case frames, scalars
         case colourLBP = "colour_lbp"
+        case textureFrames = "texture_frames"
+    }
+
+    /// Documents written before `texture_frames` existed gated nothing:
+    /// every frame counted.
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        frames = try container.decode(Int.self, forKey: .frames)
+        scalars = try container.decode([String: Double].self, forKey: .scalars)
+        colourLBP = try container.decode([Double].self, forKey: .colourLBP)
+        textureFrames = try container.decodeIfPresent(Int.self, forKey: .textureFrames) ?? frames
     }
 
     /// Names of the scalar features, in the model's order.
@@ -31,6 +45,7 @@ public struct PADFeatures: Hashable, Sendable, Codable {
         let backgroundCounts = measures.compactMap(\.backgroundPeaks).map(Double.init)
         let motions = measures.compactMap(\.backgroundMotion)
         frames = measures.count
+        textureFrames = measures.filter(\.textureNative).count
         // Without room beside the face the background reads as neutral: no
         // excess, no peaks.
         scalars = [
@@ -67,13 +82,31 @@ public struct PADFeatures: Hashable, Sendable, Codable {
 public struct PADHints: Hashable, Sendable, Codable {
     public var screen: Double
     public var print: Double
-    public var maskLike: Double
+    /// Nil when no sampled face was large enough to read skin texture.
+    public var maskLike: Double?
     /// The strongest hint: a session is as suspect as its most likely attack.
     public var score: Double
 
     enum CodingKeys: String, CodingKey {
         case screen, print, score
         case maskLike = "mask_like"
+    }
+
+    public init(screen: Double, print: Double, maskLike: Double?, score: Double) {
+        self.screen = screen
+        self.print = print
+        self.maskLike = maskLike
+        self.score = score
+    }
+
+    /// An unassessed mask-like hint is written as null, not left out, so
+    /// readers see the key either way.
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(screen, forKey: .screen)
+        try container.encode(print, forKey: .print)
+        try container.encode(maskLike, forKey: .maskLike)
+        try container.encode(score, forKey: .score)
     }
 }
 
@@ -129,7 +162,7 @@ public struct PADModel: Hashable, Sendable, Codable {
             distance += (observed - live) * (observed - live) / (observed + live)
         }
         let screen = logistic(screen), print = logistic(print)
-        let mask = 1 / (1 + exp(-(distance - maskDistance) / maskSpread))
-        return PADHints(screen: screen, print: print, maskLike: mask, score: max(screen, print, mask))
+        let mask = features.textureFrames > 0 ? 1 / (1 + exp(-(distance - maskDistance) / maskSpread)) : nil
+        return PADHints(screen: screen, print: print, maskLike: mask, score: max(screen, print, mask ?? 0))
     }
 }

@@ -208,7 +208,7 @@ final class PADTests: XCTestCase {
         let hints = try XCTUnwrap(model(bias: 2).hints(features))
         XCTAssertEqual(hints.screen, 1 / (1 + exp(-2)), accuracy: 1e-12)
         XCTAssertEqual(hints.print, 1 / (1 + exp(2)), accuracy: 1e-12)
-        XCTAssertEqual(hints.score, max(hints.screen, hints.print, hints.maskLike))
+        XCTAssertEqual(hints.score, max(hints.screen, hints.print, try XCTUnwrap(hints.maskLike)))
         // The checked-in model fits this build's features.
         XCTAssertTrue(PADModel.trained.isUsable, PADModel.trained.version)
         XCTAssertNotNil(PADModel.trained.hints(features))
@@ -219,6 +219,37 @@ final class PADTests: XCTestCase {
         var unknown = model(bias: 0)
         unknown.features[0] = "not_a_feature"
         XCTAssertFalse(unknown.isUsable)
+    }
+
+    func testMaskLikeNeedsAFaceLargeEnoughForTexture() throws {
+        let frame = Self.yuyv(lumaAt: Self.skin, chromaAt: { _, _ in (128, 128) })
+        let luma = try XCTUnwrap(LumaPlane(frame: frame))
+        let chroma = try XCTUnwrap(ChromaPlanes(frame: frame))
+        // An 80 px box: the inner face (less 15 % a side) is 56 px, under
+        // the 64 px texture size; the 120 px box's inner face is 84 px.
+        let small = try XCTUnwrap(PADMeasurement.measure(luma: luma, chroma: chroma, face: FaceBox(x: 100, y: 60, width: 80, height: 80), sharpness: 50))
+        let large = try measures(frame)
+        XCTAssertFalse(small.textureNative)
+        XCTAssertTrue(large.textureNative)
+        let unassessed = try XCTUnwrap(PADFeatures([small, small]))
+        let assessed = try XCTUnwrap(PADFeatures([small, large]))
+        XCTAssertEqual(unassessed.textureFrames, 0)
+        XCTAssertEqual(assessed.textureFrames, 1)
+        // Screen and print at 0.5; the constructed skin is far from the
+        // model's flat live histogram, so an assessed mask-like hint is high.
+        let even = model(bias: 0)
+        let without = try XCTUnwrap(even.hints(unassessed))
+        XCTAssertNil(without.maskLike)
+        XCTAssertEqual(without.score, 0.5, accuracy: 1e-12)
+        let with = try XCTUnwrap(even.hints(assessed))
+        XCTAssertGreaterThan(try XCTUnwrap(with.maskLike), 0.99)
+        XCTAssertEqual(with.score, with.maskLike)
+        // Not assessed is written as null, so readers see the key.
+        let json = String(decoding: try JSONEncoder().encode(without), as: UTF8.self)
+        XCTAssertTrue(json.contains(#""mask_like":null"#), json)
+        // No mask-like finding without the hint.
+        let result = FaceSession.pad(unassessed, model: even)
+        XCTAssertFalse(result.findings.map(\.code).contains("mask_like_texture"))
     }
 
     func testSessionReportsPADOnlyWithColour() throws {

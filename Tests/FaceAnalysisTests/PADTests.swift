@@ -235,6 +235,9 @@ final class PADTests: XCTestCase {
         let assessed = try XCTUnwrap(PADFeatures([small, large]))
         XCTAssertEqual(unassessed.textureFrames, 0)
         XCTAssertEqual(assessed.textureFrames, 1)
+        // The texture read is the large face's alone.
+        XCTAssertEqual(assessed.colourLBP, large.colourLBP)
+        XCTAssertEqual(unassessed.colourLBP, small.colourLBP)
         // Screen and print at 0.5; the constructed skin is far from the
         // model's flat live histogram, so an assessed mask-like hint is high.
         let even = model(bias: 0)

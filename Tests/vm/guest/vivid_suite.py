@@ -62,7 +62,17 @@ stamps = [f["timestamp_ns"] for f in frames]
 # Under TCG vivid delivers a few frames more than wall time predicts (its
 # timestamps run ideal); "every frame" is the sequence check below.
 s.check("5 s at 25 fps gives at least 95% of 125 frames", len(frames) >= 119, len(frames))
-s.check("sequence numbers are continuous (0 drops)", seqs == list(range(seqs[0], seqs[0] + len(seqs))) and replay["summary"]["drops"] == 0 if seqs else False, seqs[:5])
+# Gaps in the kernel's sequence numbers are frames the driver skipped:
+# under TCG emulation vivid can fall behind its own timer and skip one
+# (both captureguard and v4l2-ctl saw a single gap in one CI run of
+# 132 frames, 2026-11-28). The reported drops must equal the gaps, and
+# the gaps stay rare: at most 2 % of the frames.
+def gaps(sequence):
+    return sum(b - a - 1 for a, b in zip(sequence, sequence[1:])) if all(b > a for a, b in zip(sequence, sequence[1:])) else None
+drop_bound = max(1, len(seqs) // 50)
+s.check("drops equal the gaps in the kernel's sequence numbers, at most 2 % of the frames",
+        bool(seqs) and gaps(seqs) is not None and replay["summary"]["drops"] == gaps(seqs) <= drop_bound,
+        ((replay or {}).get("summary", {}).get("drops"), gaps(seqs), seqs[:5]))
 s.check("kernel timestamps strictly increase", all(b > a for a, b in zip(stamps, stamps[1:])) and len(stamps) > 1)
 s.check("every frame carries vivid's flags: monotonic timestamp, end-of-frame source",
         frames and all(f["timestamp_type"] == "monotonic" and f["timestamp_source"] == "eof" for f in frames), {f["flags"] for f in frames})
@@ -82,8 +92,9 @@ v_seqs = [int(x[0]) for x in dq]
 v_ts = [float(x[1]) for x in dq]
 v_fps = (len(v_ts) - 1) / (v_ts[-1] - v_ts[0]) if len(v_ts) > 1 and v_ts[-1] > v_ts[0] else 0
 print(f"info: captureguard {n} frames at {ours_fps:.3f} fps; v4l2-ctl {len(dq)} frames at {v_fps:.3f} fps", flush=True)
-s.check("v4l2-ctl --stream-count=N gets the same frame count, also continuous",
-        len(dq) == n and v_seqs == list(range(v_seqs[0], v_seqs[0] + n)) if v_seqs else False, (r.returncode, len(dq), r.stderr[-300:]))
+s.check("v4l2-ctl --stream-count=N gets the same frame count, with as few gaps",
+        len(dq) == n and gaps(v_seqs) is not None and gaps(v_seqs) <= drop_bound if v_seqs else False,
+        (r.returncode, len(dq), gaps(v_seqs) if v_seqs else None, r.stderr[-300:]))
 s.check("fps agrees with v4l2-ctl within 5%", v_fps > 0 and abs(ours_fps - v_fps) / v_fps < 0.05, (ours_fps, v_fps))
 s.check("v4l2-ctl reports the same timestamp flags (ts-monotonic, ts-src-eof)", dq and all("ts-monotonic" in x[2] and "ts-src-eof" in x[2] for x in dq), dq[:1])
 

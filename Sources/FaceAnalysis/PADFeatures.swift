@@ -165,50 +165,65 @@ public enum PADMeasurement {
         let median = percentile(0.5)
         let tail = (percentile(0.99) - median) / max(1, median - percentile(0.05))
 
+        // One histogram of the surround serves both of its measures.
+        let around = surround(of: face, width: luma.width, height: luma.height).map { (box: $0, histogram: LumaHistogram(luma, $0)) }
         return PADFrameMeasures(
             faceStrongestPeak: faceSpectrum?.strongest ?? 0, facePeaks: faceSpectrum?.peaks ?? 0,
             backgroundStrongestPeak: backgroundSpectrum?.strongest, backgroundPeaks: backgroundSpectrum?.peaks,
             saturationMean: saturationMean, saturationSpread: saturationSpread, cbMean: cbTotal / count, crMean: crTotal / count,
             chromaDiversity: Double(occupied) / Double(bins.count), highlightTail: tail,
             darkLevel: percentile(0.01), brightLevel: percentile(0.99),
-            surroundDark: surroundPercentile(luma, face: face, percentile: surroundDarkPercentile),
-            surroundWhiteCb: surroundWhiteCb(luma, chroma: chroma, face: face), sharpness: sharpness,
+            surroundDark: around?.histogram.level(at: surroundDarkPercentile) ?? 0,
+            surroundWhiteCb: around.map { surroundWhiteCb(luma, chroma: chroma, surround: $0.box, level: $0.histogram.level(at: 1 - surroundWhiteShare)) } ?? 0,
+            sharpness: sharpness,
             straightEdge: straightEdgeLength(luma, face: face),
             colourLBP: colourLBP(luma: luma, chroma: chroma, face: inner),
             textureNative: inner.width >= textureSide && inner.height >= textureSide)
     }
 
-    /// A luma percentile (the same index rule as the face's) over the face
-    /// box grown by `surroundMargin` on every side, clipped to the frame;
-    /// a 256-bin histogram, so a large surround costs one pass.
-    static func surroundPercentile(_ luma: LumaPlane, face: FaceBox, percentile: Double) -> Double {
+    /// The face box grown by `surroundMargin` of its size on every side,
+    /// clipped to the frame: where `surroundDark` and `surroundWhiteCb`
+    /// look. Nil when none of it is in the frame.
+    static func surround(of face: FaceBox, width: Int, height: Int) -> FaceBox? {
         let marginX = Int(Double(face.width) * surroundMargin), marginY = Int(Double(face.height) * surroundMargin)
-        let x0 = max(0, face.x - marginX), x1 = min(luma.width, face.x + face.width + marginX)
-        let y0 = max(0, face.y - marginY), y1 = min(luma.height, face.y + face.height + marginY)
-        guard x1 > x0, y1 > y0 else { return 0 }
-        var histogram = [Int](repeating: 0, count: 256)
-        for y in y0..<y1 {
-            let row = y * luma.width
-            for x in x0..<x1 { histogram[Int(luma.pixels[row + x])] += 1 }
-        }
-        let rank = Int(percentile * Double((x1 - x0) * (y1 - y0) - 1))
-        var seen = 0
-        for (level, count) in histogram.enumerated() {
-            seen += count
-            if seen > rank { return Double(level) }
-        }
-        return 255
+        return FaceBox(x: face.x - marginX, y: face.y - marginY, width: face.width + 2 * marginX, height: face.height + 2 * marginY)
+            .clipped(width: width, height: height)
     }
 
-    /// `surroundWhiteCb`: the luma level that the brightest
-    /// `surroundWhiteShare` of the surround reaches, then the mean Cb of
-    /// the chroma samples in the surround whose co-sited luma is at or
-    /// above it. 0 (neutral) when the surround is empty.
-    static func surroundWhiteCb(_ luma: LumaPlane, chroma: ChromaPlanes, face: FaceBox) -> Double {
-        let level = surroundPercentile(luma, face: face, percentile: 1 - surroundWhiteShare)
-        let marginX = Int(Double(face.width) * surroundMargin), marginY = Int(Double(face.height) * surroundMargin)
-        let cx0 = max(0, face.x - marginX) / chroma.stepX, cx1 = min(luma.width, face.x + face.width + marginX) / chroma.stepX
-        let cy0 = max(0, face.y - marginY) / chroma.stepY, cy1 = min(luma.height, face.y + face.height + marginY) / chroma.stepY
+    /// A 256-bin luma histogram of a box (which must lie inside the
+    /// plane): any percentile of a large surround for one pass.
+    struct LumaHistogram {
+        let counts: [Int]
+        let total: Int
+
+        init(_ luma: LumaPlane, _ box: FaceBox) {
+            var counts = [Int](repeating: 0, count: 256)
+            for y in box.y..<(box.y + box.height) {
+                let row = y * luma.width
+                for x in box.x..<(box.x + box.width) { counts[Int(luma.pixels[row + x])] += 1 }
+            }
+            self.counts = counts
+            total = box.area
+        }
+
+        /// The level at `percentile`, by the same index rule as the face's.
+        func level(at percentile: Double) -> Double {
+            let rank = Int(percentile * Double(total - 1))
+            var seen = 0
+            for (level, count) in counts.enumerated() {
+                seen += count
+                if seen > rank { return Double(level) }
+            }
+            return 255
+        }
+    }
+
+    /// `surroundWhiteCb`: the mean Cb of the chroma samples in `surround`
+    /// whose co-sited luma is at or above `level` (where the brightest
+    /// `surroundWhiteShare` begins); 0 (neutral) when there are none.
+    static func surroundWhiteCb(_ luma: LumaPlane, chroma: ChromaPlanes, surround: FaceBox, level: Double) -> Double {
+        let cx0 = surround.x / chroma.stepX, cx1 = (surround.x + surround.width) / chroma.stepX
+        let cy0 = surround.y / chroma.stepY, cy1 = (surround.y + surround.height) / chroma.stepY
         var total = 0.0, count = 0
         for cy in cy0..<max(cy0, min(cy1, chroma.height)) {
             let lumaRow = cy * chroma.stepY * luma.width

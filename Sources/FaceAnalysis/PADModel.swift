@@ -18,16 +18,6 @@ public struct PADFeatures: Hashable, Sendable, Codable {
         case textureFrames = "texture_frames"
     }
 
-    /// Documents written before `texture_frames` existed gated nothing:
-    /// every frame counted.
-    public init(from decoder: Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        frames = try container.decode(Int.self, forKey: .frames)
-        scalars = try container.decode([String: Double].self, forKey: .scalars)
-        colourLBP = try container.decode([Double].self, forKey: .colourLBP)
-        textureFrames = try container.decodeIfPresent(Int.self, forKey: .textureFrames) ?? frames
-    }
-
     /// Names of the scalar features, in the model's order.
     public static let scalarNames = [
         "face_peak", "face_peaks", "background_peak", "background_peaks", "saturation_mean", "saturation_spread",
@@ -95,13 +85,6 @@ public struct PADHints: Hashable, Sendable, Codable {
     enum CodingKeys: String, CodingKey {
         case screen, print, score
         case maskLike = "mask_like"
-    }
-
-    public init(screen: Double, print: Double, maskLike: Double?, score: Double) {
-        self.screen = screen
-        self.print = print
-        self.maskLike = maskLike
-        self.score = score
     }
 
     /// An unassessed mask-like hint is written as null, not left out, so

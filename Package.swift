@@ -24,7 +24,7 @@ let package = Package(
         .target(name: "Attestation", dependencies: ["CaptureModel", "CaptureCrypto", "CaptureFile", "CapturePath", "FrameForensics", "FaceAnalysis", "Verifier"]),
         .target(name: "CaptureGuardCLI", dependencies: ["CaptureModel", "CaptureEngine", "CaptureFile", "CapturePath", "CaptureCrypto", "FrameForensics", "FaceAnalysis", "Verifier", "Attestation", "LocalAPI"]),
         .executableTarget(name: "captureguard", dependencies: ["CaptureGuardCLI"]),
-        .executableTarget(name: "token-bench", dependencies: ["Attestation", "CaptureCrypto", "Verifier"], path: "Tools/bench/token-bench"),
+        .executableTarget(name: "token-bench", dependencies: ["Attestation", "CaptureCrypto", "COpenSSL", "Verifier"], path: "Tools/bench/token-bench"),
         .executableTarget(name: "forensics-bench", dependencies: ["FrameForensics", "CaptureFile", "CaptureModel"], path: "Tools/bench/forensics-bench"),
         .executableTarget(name: "faces-bench", dependencies: ["FaceAnalysis", "FrameForensics", "CaptureFile"], path: "Tools/bench/faces-bench"),
         .executableTarget(name: "convert-bench", dependencies: ["CaptureEngine", "CaptureFile", "CaptureModel"], path: "Tools/bench/convert-bench"),

@@ -65,13 +65,15 @@ extension AttestationClaims {
         let capture = Capture(
             source: facts.fromFile ? "file" : "device", node: fingerprint?.node ?? info.sourcePath, fingerprintSHA256: assessment?.fingerprintSHA256,
             driver: fingerprint?.querycap.driver, card: fingerprint?.querycap.card, bus: fingerprint?.querycap.busInfo,
-            format: info.format.pixelFormat.fourcc, width: info.format.width, height: info.format.height, fps: fps,
-            nominalFPS: info.frameInterval?.framesPerSecond, frames: facts.frames, durationSeconds: facts.kernelDuration, timing: info.timing.rawValue)
+            format: info.format.pixelFormat.fourcc, width: info.format.width, height: info.format.height,
+            fps: ClaimPrecision.rounded(fps, ClaimPrecision.rate), nominalFPS: ClaimPrecision.rounded(info.frameInterval?.framesPerSecond, ClaimPrecision.rate),
+            frames: facts.frames, durationSeconds: ClaimPrecision.rounded(facts.kernelDuration, ClaimPrecision.seconds), timing: info.timing.rawValue)
         self.init(
             iss: issuer, iat: now, exp: now + Int64(policy.tokenLifetimeSeconds), jti: jti, aud: audience, eatNonce: Base64URL.encode(nonce),
             captureguard: Body(
                 capture: capture,
-                decision: DecisionClaim(verdict: decision, score: policy.score(decision), reasons: reasons, policyVersion: policy.version,
+                decision: DecisionClaim(verdict: decision, score: ClaimPrecision.rounded(policy.score(decision), ClaimPrecision.fraction), reasons: reasons,
+                                        policyVersion: policy.version,
                                         pathPolicyVersion: assessment?.policyVersion ?? PathPolicy.standard.version),
                 quality: faces.map { Quality($0) } ?? .notAssessed,
                 attackHints: AttackHints(

@@ -77,14 +77,39 @@ public struct JWKS: Hashable, Sendable, Codable {
 /// The usable keys of a JWK Set, decoded once: a server builds this when it
 /// loads the agent's JWKS, not on every token.
 public struct KeyRing: Sendable {
-    let keys: [String: (jwk: JWK, key: VerificationKey?)]
+    struct Entry: Sendable {
+        let kid: [UInt8]
+        let jwk: JWK
+        let key: VerificationKey?
+    }
+
+    /// In JWKS order, the first of any repeated kid only.
+    let entries: [Entry]
+    /// By kid, for a set too large to scan.
+    let byKid: [String: Int]
 
     public init(_ jwks: JWKS) {
-        var keys: [String: (JWK, VerificationKey?)] = [:]
+        var entries: [Entry] = []
+        var byKid: [String: Int] = [:]
         for jwk in jwks.keys {
-            guard let kid = jwk.kid, keys[kid] == nil else { continue }
-            keys[kid] = (jwk, jwk.verificationKey())
+            guard let kid = jwk.kid, byKid[kid] == nil else { continue }
+            byKid[kid] = entries.count
+            entries.append(Entry(kid: Array(kid.utf8), jwk: jwk, key: jwk.verificationKey()))
         }
-        self.keys = keys
+        self.entries = entries
+        self.byKid = byKid
+    }
+
+    /// An agent's JWKS holds a key or two (a rotation); up to this many,
+    /// the header's kid is compared in place with each, which costs less
+    /// than making it a String to hash.
+    static let scannedKeys = 8
+
+    /// The entry whose kid is the string at `index` in `header`.
+    func entry(kidAt index: Int, in header: StrictJSON.Document) -> Entry? {
+        if entries.count <= Self.scannedKeys {
+            return entries.first { entry in entry.kid.withUnsafeBufferPointer { header.stringEquals(at: index, $0) } }
+        }
+        return header.string(at: index).flatMap { byKid[$0] }.map { entries[$0] }
     }
 }

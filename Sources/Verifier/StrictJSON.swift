@@ -15,8 +15,10 @@ import Foundation
 /// cost 1.85 million instructions against 1.64 million with the tape
 /// (callgrind, Tools/bench/token-claims.json, 2026-11-27; the Ed25519
 /// check alone is 1.53 million); reading numbers and names in place and
-/// skipping digits a word at a time took it to 1.62 million (2026-11-28). `Value` looks members up on the tape;
-/// `materialized` builds Foundation values for callers that want them all.
+/// skipping digits a word at a time took it to 1.62 million (2026-11-28).
+/// `Document` reads values by tape index, `Value` is a handle for looking
+/// members up, and `materialized` builds Foundation values for callers that
+/// want them all.
 public enum StrictJSON {
     /// Claims nest three levels; 32 leaves room and bounds the recursion an
     /// unauthenticated header can cause.
@@ -83,6 +85,100 @@ public enum StrictJSON {
         }
 
         public var root: Value { Value(document: self, index: 0) }
+
+        // Reads by tape index. `Value` is a handle over these; a caller that
+        // reads several members (the verifier's claim checks) uses them
+        // directly, since every `Value` copy retains and releases the
+        // document's two arrays.
+
+        func kind(at index: Int) -> Kind { tape[index].kind }
+
+        /// The tape index of the value of member `name` of the object at
+        /// `object`, or nil (also when `object` is not an object).
+        func member(_ name: UnsafeBufferPointer<UInt8>, of object: Int) -> Int? {
+            guard tape[object].kind == .object else { return nil }
+            var member = object + 1
+            let end = Int(tape[object].next)
+            while member < end {
+                if stringEquals(at: member, name) { return member + 1 }
+                member = Int(tape[member + 1].next)
+            }
+            return nil
+        }
+
+        func member(_ name: StaticString, of object: Int) -> Int? {
+            name.withUTF8Buffer { member($0, of: object) }
+        }
+
+        /// Whether the value at `index` is a string whose decoded text is
+        /// exactly `text` (compared in place when the string is plain).
+        func stringEquals(at index: Int, _ text: UnsafeBufferPointer<UInt8>) -> Bool {
+            let node = tape[index]
+            guard node.kind == .string else { return false }
+            return bytes.withUnsafeBufferPointer { buffer in
+                let content = UnsafeBufferPointer(rebasing: buffer[Int(node.start)..<Int(node.end)])
+                if node.plain { return StrictJSON.sameBytes(content, text) }
+                return StrictJSON.decodeString(content).map { $0.elementsEqual(text) } ?? false
+            }
+        }
+
+        func string(at index: Int) -> String? {
+            let node = tape[index]
+            guard node.kind == .string else { return nil }
+            return bytes.withUnsafeBufferPointer { buffer in
+                let content = UnsafeBufferPointer(rebasing: buffer[Int(node.start)..<Int(node.end)])
+                if node.plain { return String(decoding: content, as: UTF8.self) }
+                return StrictJSON.decodeString(content).flatMap { String(validating: $0, as: UTF8.self) }
+            }
+        }
+
+        /// An integral number that fits in Int64 (a JSON number with a
+        /// fraction or exponent counts when its value is whole, below 1e15).
+        func integer(at index: Int) -> Int64? {
+            let node = tape[index]
+            guard node.kind == .number else { return nil }
+            if node.plain, let whole = plainInteger(node) { return whole }
+            guard let number = Double(numberText(node)), number == number.rounded(), abs(number) < 1e15 else { return nil }
+            return Int64(number)
+        }
+
+        func double(at index: Int) -> Double? {
+            tape[index].kind == .number ? Double(numberText(tape[index])) : nil
+        }
+
+        /// A string's content decoded as base64url (`Base64URL.decode`), in
+        /// place when the string has no escape; nil for anything else.
+        func base64URLBytes(at index: Int) -> [UInt8]? {
+            let node = tape[index]
+            guard node.kind == .string else { return nil }
+            if !node.plain { return string(at: index).flatMap { Base64URL.decode($0) } }
+            return bytes.withUnsafeBufferPointer { Base64URL.decode(bytes: UnsafeBufferPointer(rebasing: $0[Int(node.start)..<Int(node.end)])) }
+        }
+
+        /// A plain (integral) number's digits read in place, nil past Int64:
+        /// `exp` and `iat` are read on every verification, and going through
+        /// a String for them cost more than the digits.
+        private func plainInteger(_ node: Node) -> Int64? {
+            bytes.withUnsafeBufferPointer { buffer -> Int64? in
+                var index = Int(node.start)
+                let negative = buffer[index] == UInt8(ascii: "-")
+                if negative { index += 1 }
+                var magnitude: UInt64 = 0
+                while index < Int(node.end) {
+                    let (times10, overflowA) = magnitude.multipliedReportingOverflow(by: 10)
+                    let (sum, overflowB) = times10.addingReportingOverflow(UInt64(buffer[index] &- 0x30))
+                    guard !overflowA, !overflowB else { return nil }
+                    magnitude = sum
+                    index += 1
+                }
+                if negative { return magnitude <= UInt64(Int64.max) + 1 ? Int64(truncatingIfNeeded: 0 &- magnitude) : nil }
+                return magnitude <= UInt64(Int64.max) ? Int64(magnitude) : nil
+            }
+        }
+
+        fileprivate func numberText(_ node: Node) -> String {
+            bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[Int(node.start)..<Int(node.end)]), as: UTF8.self) }
+        }
     }
 
     /// A value inside a `Document`.
@@ -95,17 +191,8 @@ public enum StrictJSON {
 
         /// The member called `name` when this is an object.
         public subscript(name: String) -> Value? {
-            guard node.kind == .object else { return nil }
             var name = name
-            return name.withUTF8 { wanted -> Value? in
-                var member = index + 1
-                let end = Int(node.next)
-                while member < end {
-                    if keyEquals(document.tape[member], wanted) { return Value(document: document, index: member + 1) }
-                    member = Int(document.tape[member + 1].next)
-                }
-                return nil
-            }
+            return name.withUTF8 { document.member($0, of: index) }.map { Value(document: document, index: $0) }
         }
 
         /// The members of an object, in text order.
@@ -114,7 +201,7 @@ public enum StrictJSON {
             var result: [(name: String, value: Value)] = []
             var member = index + 1
             while member < Int(node.next) {
-                result.append((Value(document: document, index: member).string ?? "", Value(document: document, index: member + 1)))
+                result.append((document.string(at: member) ?? "", Value(document: document, index: member + 1)))
                 member = Int(document.tape[member + 1].next)
             }
             return result
@@ -133,68 +220,24 @@ public enum StrictJSON {
         }
 
         /// The decoded text of a string.
-        public var string: String? {
-            guard node.kind == .string else { return nil }
-            return document.bytes.withUnsafeBufferPointer { buffer in
-                let content = UnsafeBufferPointer(rebasing: buffer[Int(node.start)..<Int(node.end)])
-                if node.plain { return String(decoding: content, as: UTF8.self) }
-                return StrictJSON.decodeString(content).flatMap { String(validating: $0, as: UTF8.self) }
-            }
-        }
+        public var string: String? { document.string(at: index) }
 
         /// An integral number that fits in Int64 (a JSON number with a
         /// fraction or exponent counts when its value is whole, below 1e15).
-        public var integer: Int64? {
-            guard node.kind == .number else { return nil }
-            if node.plain, let whole = plainInteger { return whole }
-            guard let number = Double(numberText), number == number.rounded(), abs(number) < 1e15 else { return nil }
-            return Int64(number)
-        }
+        public var integer: Int64? { document.integer(at: index) }
 
-        public var double: Double? { node.kind == .number ? Double(numberText) : nil }
-
-        /// A plain (integral) number's digits read in place, nil past Int64:
-        /// `exp` and `iat` are read on every verification, and going through
-        /// a String for them cost more than the digits.
-        private var plainInteger: Int64? {
-            let node = node
-            return document.bytes.withUnsafeBufferPointer { buffer -> Int64? in
-                var index = Int(node.start)
-                let negative = buffer[index] == UInt8(ascii: "-")
-                if negative { index += 1 }
-                var magnitude: UInt64 = 0
-                while index < Int(node.end) {
-                    let (times10, overflowA) = magnitude.multipliedReportingOverflow(by: 10)
-                    let (sum, overflowB) = times10.addingReportingOverflow(UInt64(buffer[index] &- 0x30))
-                    guard !overflowA, !overflowB else { return nil }
-                    magnitude = sum
-                    index += 1
-                }
-                if negative { return magnitude <= UInt64(Int64.max) + 1 ? Int64(truncatingIfNeeded: 0 &- magnitude) : nil }
-                return magnitude <= UInt64(Int64.max) ? Int64(magnitude) : nil
-            }
-        }
+        public var double: Double? { document.double(at: index) }
 
         /// Whether this is a string whose decoded text is exactly `text`,
         /// compared in place (no String is built for a plain string).
         public func isString(_ text: String) -> Bool {
-            guard node.kind == .string else { return false }
             var text = text
-            return text.withUTF8 { keyEquals(node, $0) }
+            return text.withUTF8 { document.stringEquals(at: index, $0) }
         }
 
         /// A string's content decoded as base64url (`Base64URL.decode`), in
         /// place when the string has no escape; nil for anything else.
-        public var base64URLBytes: [UInt8]? {
-            guard node.kind == .string else { return nil }
-            let node = node
-            if !node.plain { return string.flatMap { Base64URL.decode($0) } }
-            return document.bytes.withUnsafeBufferPointer { Base64URL.decode(bytes: UnsafeBufferPointer(rebasing: $0[Int(node.start)..<Int(node.end)])) }
-        }
-
-        private var numberText: String {
-            document.bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[Int(node.start)..<Int(node.end)]), as: UTF8.self) }
-        }
+        public var base64URLBytes: [UInt8]? { document.base64URLBytes(at: index) }
 
         /// Foundation values: `[String: Any]`, `[Any]`, `String`, `Int` when
         /// integral and in range else `Double`, `Bool`, `NSNull`.
@@ -207,8 +250,8 @@ public enum StrictJSON {
             case .array: return elements.map(\.materialized)
             case .string: return string ?? ""
             case .number:
-                if node.plain, let whole = Int(numberText) { return whole }
-                return Double(numberText) ?? .nan
+                if node.plain, let whole = Int(document.numberText(node)) { return whole }
+                return Double(document.numberText(node)) ?? .nan
             case .true: return true
             case .false: return false
             case .null: return NSNull()
@@ -216,14 +259,6 @@ public enum StrictJSON {
         }
 
         public var description: String { "\(materialized)" }
-
-        private func keyEquals(_ key: Node, _ wanted: UnsafeBufferPointer<UInt8>) -> Bool {
-            document.bytes.withUnsafeBufferPointer { buffer in
-                let content = UnsafeBufferPointer(rebasing: buffer[Int(key.start)..<Int(key.end)])
-                if key.plain { return StrictJSON.sameBytes(content, wanted) }
-                return StrictJSON.decodeString(content).map { $0.elementsEqual(wanted) } ?? false
-            }
-        }
     }
 
     static func sameBytes(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {

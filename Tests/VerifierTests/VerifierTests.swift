@@ -385,6 +385,64 @@ final class SignatureTests: XCTestCase {
         XCTAssertEqual(try code { $0["eat_profile"] = "urn:other" }, "profile_unsupported")
         XCTAssertEqual(try code { $0["exp"] = true }, "bad_format", "a boolean is not a time")
         XCTAssertEqual(try code({ _ in }, policy: VerificationPolicy(nonce: nonce, audience: "bank", evidenceImage: [1, 2, 4], now: now)), "evidence_mismatch")
+        XCTAssertEqual(try code { $0["nbf"] = now + 600 }, "not_yet_valid")
+        XCTAssertEqual(try code { $0["iat"] = "\(now)" }, "bad_format", "a time written as a string")
+        XCTAssertNil(try code { $0["aud"] = ["other", "bank"] }, "one of several audiences")
+        XCTAssertEqual(try code { $0["aud"] = ["other", "third"] }, "audience_mismatch")
+        XCTAssertEqual(try code { $0["aud"] = [] as [String] }, "audience_mismatch")
+        XCTAssertEqual(try code { $0["aud"] = ["bank", 7] }, "bad_format", "every audience must be a string, even after a match")
+        XCTAssertEqual(try code { $0["aud"] = 7 }, "bad_format")
+        XCTAssertEqual(try code { $0["aud"] = nil }, "audience_mismatch", "the server expects an audience the token lacks")
+        XCTAssertEqual(try code({ _ in }, policy: VerificationPolicy(nonce: nonce, now: now)), "audience_mismatch", "a token for 'bank' at a server with none")
+        XCTAssertNil(try code({ $0["aud"] = nil }, policy: VerificationPolicy(nonce: nonce, now: now)))
+    }
+
+    /// Attack hints are written to four decimals (`ClaimPrecision`), not a
+    /// double's 17 digits, and a hint that did not run stays null.
+    func testClaimNumbersCarryTheirMeasurementsPrecision() throws {
+        let hints = AttestationClaims.AttackHints(replay: 1, screen: 0.12019848119720122, print: 6.29144505676263e-08, maskLike: 0.99995)
+        XCTAssertEqual(hints.screen, 0.1202)
+        XCTAssertEqual(hints.print, 0)
+        XCTAssertEqual(hints.maskLike, 1, "half-way rounds away from zero")
+        XCTAssertNil(hints.sensorMismatch)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let text = String(decoding: try encoder.encode(hints), as: UTF8.self)
+        XCTAssertTrue(text.contains(#""screen":0.1202"#), text)
+        XCTAssertTrue(text.contains(#""sensor_mismatch":null"#), text)
+    }
+
+    /// The header's alg and kid are matched in place: in a key set small
+    /// enough to scan and in a large one (looked up by kid), and when the
+    /// header spells them with JSON escapes, which name the same strings.
+    func testKeysAreFoundByKidInSmallAndLargeSetsAndThroughEscapes() throws {
+        let nonce = [UInt8](repeating: 7, count: 16)
+        let now: Int64 = 1_800_000_000
+        let key = try SigningKey.generate(.ed25519)
+        let own = try KeyFile.jwks(for: key).keys
+        var others: [JWK] = []
+        for _ in 0..<(KeyRing.scannedKeys + 3) { others += try KeyFile.jwks(for: try SigningKey.generate(.ed25519)).keys }
+        let policy = VerificationPolicy(nonce: nonce, audience: "bank", now: now + 10)
+        let text = try token(key, claims: claims(nonce: nonce, now: now))
+        for (label, keys) in [("small", Array(others.prefix(3)) + own), ("large", Array(others.prefix(9)) + own + others.suffix(2)), ("only", own)] {
+            XCTAssertNoThrow(try TokenVerifier.verify(text, keys: JWKS(keys: keys), policy: policy), label)
+            XCTAssertThrowsError(try TokenVerifier.verify(text, keys: JWKS(keys: keys.filter { $0.kid != own[0].kid }), policy: policy), label) { error in
+                XCTAssertEqual((error as? VerificationFailure)?.code, .unknownKid, label)
+            }
+        }
+        // The same header with its alg's "D" and its kid's first character
+        // written as \u escapes, signed by the same key.
+        let kid = try XCTUnwrap(own[0].kid)
+        let escapedKid = String(format: "\\u%04X", Int(kid.utf8.first ?? 0)) + kid.dropFirst()
+        let header = #"{"alg":"Ed\u0044SA","kid":"\#(escapedKid)","typ":"eat+jwt"}"#
+        let claimBytes = Array(try JSONSerialization.data(withJSONObject: claims(nonce: nonce, now: now), options: [.sortedKeys]))
+        let input = Base64URL.encode(Array(header.utf8)) + "." + Base64URL.encode(claimBytes)
+        let escaped = input + "." + Base64URL.encode(try key.sign(Array(input.utf8)))
+        for keys in [own, Array(others.prefix(9)) + own] {
+            let verified = try TokenVerifier.verify(escaped, keys: JWKS(keys: keys), policy: policy)
+            XCTAssertEqual(verified.header["kid"] as? String, kid)
+            XCTAssertEqual(verified.header["alg"] as? String, "EdDSA")
+        }
     }
 
     func testKeyTypeMustMatchTheAlgorithm() throws {

@@ -102,6 +102,25 @@ check("attack hints carry the forensics scores (synthetic noise 1, screen 0) and
       hints["synthetic_noise"] == 1 and hints["screen"] == 0 and hints["sensor_mismatch"] is None
       and hints["print"] is None and hints["mask_like"] is None, hints)
 
+
+def fractional_digits(claims, path=""):
+    """(path, digits after the point) for every non-integral number."""
+    if isinstance(claims, dict):
+        for name, value in claims.items():
+            yield from fractional_digits(value, f"{path}.{name}")
+    elif isinstance(claims, list):
+        for index, value in enumerate(claims):
+            yield from fractional_digits(value, f"{path}[{index}]")
+    elif isinstance(claims, float) and not claims.is_integer():
+        text = repr(claims)
+        yield path, 99 if "e" in text else len(text.split(".")[1])
+
+
+allowed = {".captureguard.capture.duration_s": 6, ".captureguard.capture.fps": 3, ".captureguard.capture.nominal_fps": 3}
+precision = dict(fractional_digits(claims))
+check("claim numbers carry their measurement's precision (fps 3 decimals, duration 6, the rest 4), not a double's 17 digits",
+      ".captureguard.capture.fps" in precision and all(digits <= allowed.get(path, 4) for path, digits in precision.items()), precision)
+
 # Forgeries, each against `verify` with the real JWKS.
 ed_path, ed_jwks = keys["Ed25519"]
 jwks_file = os.path.join(work, "Ed25519.jwks")

@@ -130,6 +130,20 @@ final class EncodingTests: XCTestCase {
         XCTAssertTrue(numbers["e"] is NSNull)
         XCTAssertEqual(numbers["f"] as? String, "é\n")
         XCTAssertNil(parse(Array(#"{"a":1e400}"#.utf8)), "a number a double cannot hold")
+        // RFC 8259's four whitespace bytes, runs of them, at every place
+        // they may stand, read as the compact text does; other control
+        // bytes there are refused (the compact case is one inlined test).
+        let compact = try XCTUnwrap(parse(Array(#"{"a":[1,{"b":"c"},true],"d":null}"#.utf8)))
+        for space in [" ", "\t", "\n", "\r", " \t\r\n "] {
+            let tokens = ["{", #""a""#, ":", "[", "1", ",", "{", #""b""#, ":", #""c""#, "}", ",", "true", "]", ",", #""d""#, ":", "null", "}"]
+            let text = space + tokens.joined(separator: space) + space
+            let parsed = try XCTUnwrap(parse(Array(text.utf8)), text.debugDescription)
+            XCTAssertEqual(try JSONSerialization.data(withJSONObject: parsed, options: [.sortedKeys]),
+                           try JSONSerialization.data(withJSONObject: compact, options: [.sortedKeys]), text.debugDescription)
+        }
+        for control: UInt8 in [0x0b, 0x0c, 0x1f, 0x00] {
+            XCTAssertNil(parse(Array(#"{"a":"#.utf8) + [control] + Array("1}".utf8)), "byte \(control) is not JSON whitespace")
+        }
         XCTAssertNil(parse(Array(("{\"a\":" + String(repeating: "9", count: 400) + "}").utf8)), "400 digits overflow a double")
         XCTAssertNotNil(parse(Array(("{\"a\":" + String(repeating: "9", count: 299) + "}").utf8)))
         let times = try XCTUnwrap(try? StrictJSON.Document.parse(Array(#"{"t":true,"n":1800000000,"f":1.8e9,"h":1.5,"s":"1"}"#.utf8)).get()).root

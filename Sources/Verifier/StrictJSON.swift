@@ -91,8 +91,6 @@ public enum StrictJSON {
         // directly, since every `Value` copy retains and releases the
         // document's two arrays.
 
-        func kind(at index: Int) -> Kind { tape[index].kind }
-
         /// The tape index of the value of member `name` of the object at
         /// `object`, or nil (also when `object` is not an object).
         func member(_ name: UnsafeBufferPointer<UInt8>, of object: Int) -> Int? {

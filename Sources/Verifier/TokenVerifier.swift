@@ -180,19 +180,20 @@ public enum TokenVerifier {
         // RFC 7519 §4.1.3: a token addressed to an audience is refused by a
         // verifier that does not identify itself with one of its values.
         if let audIndex = claims.member("aud", of: 0) {
+            let aud = StrictJSON.Value(document: claims, index: audIndex)
             var addressed = false
-            switch claims.kind(at: audIndex) {
+            switch aud.kind {
             case .string:
                 addressed = matches(policy.audience, claims, audIndex)
             case .array:
-                for element in claims.root["aud"]?.elements ?? [] {
+                for element in aud.elements {
                     guard element.kind == .string else { throw .init(.badFormat, "aud is neither a string nor an array of strings") }
                     addressed = addressed || matches(policy.audience, claims, element.index)
                 }
             default: throw .init(.badFormat, "aud is neither a string nor an array of strings")
             }
             guard addressed else {
-                throw .init(.audienceMismatch, "aud \(claims.root["aud"]?.description ?? "") does not include '\(policy.audience ?? "(no audience given)")'")
+                throw .init(.audienceMismatch, "aud \(aud.description) does not include '\(policy.audience ?? "(no audience given)")'")
             }
         } else if let audience = policy.audience {
             throw .init(.audienceMismatch, "the token has no aud; expected '\(audience)'")
